@@ -1,0 +1,19 @@
+"""The ``quire`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from quire.cli import admin, importer, server
+
+app = typer.Typer(
+    name="quire",
+    help="Quire document management: serve the web app, manage users, import documents.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command()(server.serve)
+app.command()(server.migrate)
+app.command()(admin.createsuperuser)
+app.add_typer(admin.users_app, name="users")
+app.command(name="import")(importer.import_path)

@@ -1,0 +1,23 @@
+"""What every command shares: settings, the database and a way to fail clearly."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from quire.core.config import Settings, get_settings
+from quire.core.db import Database
+
+console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def open_database(settings: Settings | None = None) -> Database:
+    settings = settings or get_settings()
+    return Database(settings.database_url, pool_size=settings.database.pool_size)

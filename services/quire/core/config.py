@@ -1,0 +1,146 @@
+"""Settings: one object read from the environment, the upstream-compatible prefix and a TOML file.
+
+Precedence, highest first: ``QUIRE__SECTION__KEY`` env vars, ``PAPERMERGE__SECTION__KEY`` env vars
+(drop-in compatibility with Papermerge 3.5 deployment docs), the TOML file
+(``$QUIRE_CONFIG`` or ``/etc/quire/quire.toml``), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("/etc/quire/quire.toml")
+
+
+def _default_data_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "quire"
+
+
+class MainSettings(BaseModel):
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    # Defaults to <data_dir>/media when unset.
+    media_root: Path | None = None
+    max_file_size_mb: int = Field(default=100, gt=0)
+    # Tenant prefix for queue names and object keys, so several installations share one Redis.
+    prefix: str = ""
+    timezone: str = "UTC"
+
+    @property
+    def media_path(self) -> Path:
+        return self.media_root or self.data_dir / "media"
+
+
+class DatabaseSettings(BaseModel):
+    # Defaults to SQLite in <data_dir>/quire.sqlite3 when unset.
+    url: str | None = None
+    pool_size: int = 10
+    echo: bool = False
+
+
+class SecuritySettings(BaseModel):
+    secret_key: SecretStr | None = None
+    token_expire_minutes: int = Field(default=360, gt=0)
+    token_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    cookie_name: str = "access_token"
+
+
+class AuthSettings(BaseModel):
+    username: str = "admin"
+    password: SecretStr | None = None
+    email: str = "admin@example.com"
+    # Failed-login throttling: at most this many failures per window, per account and per address.
+    max_failures_per_account: int = 5
+    max_failures_per_address: int = 20
+    failure_window_seconds: int = 900
+
+
+class RedisSettings(BaseModel):
+    url: str | None = None
+
+
+class SearchSettings(BaseModel):
+    url: str | None = None
+
+
+class OcrSettings(BaseModel):
+    automatic: bool = False
+    default_lang_code: str = "eng"
+    lang_codes: str = "eng"
+
+
+class PreviewSettings(BaseModel):
+    page_size_sm: int = 200
+    page_size_md: int = 600
+    page_size_lg: int = 900
+    page_size_xl: int = 1600
+    thumbnail_size: int = 200
+
+    def width(self, size: str) -> int:
+        return int(getattr(self, f"page_size_{size}"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="QUIRE__", env_nested_delimiter="__", extra="ignore", case_sensitive=False
+    )
+
+    main: MainSettings = MainSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    security: SecuritySettings = SecuritySettings()
+    auth: AuthSettings = AuthSettings()
+    redis: RedisSettings = RedisSettings()
+    search: SearchSettings = SearchSettings()
+    ocr: OcrSettings = OcrSettings()
+    preview: PreviewSettings = PreviewSettings()
+
+    @property
+    def database_url(self) -> str:
+        url = self.database.url or f"sqlite:///{self.main.data_dir / 'quire.sqlite3'}"
+        return normalize_database_url(url)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        papermerge_env = EnvSettingsSource(
+            settings_cls, env_prefix="PAPERMERGE__", env_nested_delimiter="__"
+        )
+        config_file = Path(os.environ.get("QUIRE_CONFIG", DEFAULT_CONFIG_FILE))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file)
+        return (init_settings, env_settings, papermerge_env, toml)
+
+
+def normalize_database_url(url: str) -> str:
+    """Map the upstream-style URLs (``postgresql://``, ``mysql://``) to the drivers we ship."""
+    for plain, driver in (
+        ("postgresql://", "postgresql+psycopg://"),
+        ("postgres://", "postgresql+psycopg://"),
+        ("mysql://", "mysql+pymysql://"),
+        ("mariadb://", "mysql+pymysql://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,199 @@
+"""Documents: creating them, storing uploads as versions, and rendering previews.
+
+Used alike by the REST API and by ``quire import``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session
+
+from quire.core import files
+from quire.core.models import Document, DocumentVersion, Page
+from quire.core.storage import (
+    CHUNK_SIZE,
+    LocalStorage,
+    docver_key,
+    preview_key,
+    thumbnail_key,
+)
+
+MAX_FILE_NAME = 200
+
+
+class FileTooLarge(ValueError):
+    pass
+
+
+def safe_file_name(name: str | None, fallback: str = "document") -> str:
+    """The last path component, without control characters: never a path trick."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip(" .")
+    if not base:
+        return fallback
+    if len(base) > MAX_FILE_NAME:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: MAX_FILE_NAME - len(ext) - 1] + dot + ext) if dot else base[:MAX_FILE_NAME]
+    return base
+
+
+@contextmanager
+def staged_upload(
+    storage: LocalStorage, source: BinaryIO, *, max_bytes: int
+) -> Iterator[tuple[Path, int, str]]:
+    """Copy a stream into a staging file, enforcing the size limit; yields (path, size, sha256)."""
+    with storage.staging_file() as path:
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("wb") as out:
+            while chunk := source.read(CHUNK_SIZE):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FileTooLarge(f"the file is larger than {max_bytes // (1 << 20)} MB")
+                digest.update(chunk)
+                out.write(chunk)
+        yield path, size, digest.hexdigest()
+
+
+def new_document(
+    session: Session,
+    *,
+    title: str,
+    user_id: uuid.UUID,
+    parent_id: uuid.UUID,
+    lang: str = "eng",
+    ocr: bool = True,
+    document_id: uuid.UUID | None = None,
+) -> Document:
+    """A document with an empty first version, waiting for its file (upstream's first step)."""
+    document = Document(
+        id=document_id or uuid.uuid4(),
+        title=title,
+        user_id=user_id,
+        parent_id=parent_id,
+        lang=lang,
+        ocr=ocr,
+    )
+    document.versions.append(DocumentVersion(number=1, lang=lang))
+    session.add(document)
+    session.flush()
+    return document
+
+
+def add_file(
+    session: Session,
+    storage: LocalStorage,
+    document: Document,
+    staged: Path,
+    *,
+    file_name: str,
+    size: int,
+    sha256: str,
+) -> list[DocumentVersion]:
+    """Store an uploaded file as the document's next version (two for an image: as is, and PDF).
+
+    The files are in place before the caller commits; if the commit fails the caller calls
+    ``discard_files`` so no file is left without its row.
+    """
+    inspected = files.inspect(staged)
+    storage.delete(thumbnail_key(document.id))
+    name = _with_extension(safe_file_name(file_name), inspected.mime_type)
+    version = _next_empty_version(document)
+    version.file_name = name
+    version.mime_type = inspected.mime_type
+    version.size = size
+    version.sha256 = sha256
+    version.page_count = inspected.page_count
+    texts = inspected.page_texts or [""] * inspected.page_count
+    version.pages = [
+        Page(number=i, text=text, lang=version.lang) for i, text in enumerate(texts, start=1)
+    ]
+    session.flush()
+    storage.put_file(docver_key(version.id, name), staged)
+    created = [version]
+
+    if inspected.mime_type != files.PDF:
+        pdf_bytes = files.image_to_pdf(storage.path(docver_key(version.id, name)))
+        pdf_version = _next_empty_version(document)
+        pdf_version.file_name = PurePosixPath(name).stem + ".pdf"
+        pdf_version.mime_type = files.PDF
+        pdf_version.size = len(pdf_bytes)
+        pdf_version.sha256 = hashlib.sha256(pdf_bytes).hexdigest()
+        pdf_version.page_count = inspected.page_count
+        pdf_version.short_description = "PDF made from the uploaded image"
+        pdf_version.pages = [
+            Page(number=i, text="", lang=pdf_version.lang)
+            for i in range(1, inspected.page_count + 1)
+        ]
+        session.flush()
+        storage.put_bytes(docver_key(pdf_version.id, pdf_version.file_name), pdf_bytes)
+        created.append(pdf_version)
+    return created
+
+
+def discard_files(storage: LocalStorage, versions: list[DocumentVersion]) -> None:
+    for version in versions:
+        if version.file_name:
+            storage.delete_tree(docver_key(version.id, version.file_name))
+
+
+def _next_empty_version(document: Document) -> DocumentVersion:
+    if document.versions and document.versions[-1].file_name is None:
+        return document.versions[-1]
+    number = document.versions[-1].number + 1 if document.versions else 1
+    version = DocumentVersion(number=number, lang=document.lang)
+    document.versions.append(version)
+    return version
+
+
+def _with_extension(name: str, mime_type: str) -> str:
+    extension = files.EXTENSIONS[mime_type]
+    if (
+        name.lower().endswith(extension)
+        or (mime_type == files.JPEG and name.lower().endswith(".jpeg"))
+        or (mime_type == files.TIFF and name.lower().endswith(".tif"))
+    ):
+        return name
+    return name + extension
+
+
+def pdf_version(document: Document) -> DocumentVersion | None:
+    """The newest version with a PDF file, from which pages are rendered."""
+    for version in reversed(document.versions):
+        if version.file_name and version.is_pdf:
+            return version
+    return None
+
+
+def thumbnail(storage: LocalStorage, document: Document, width: int) -> PurePosixPath | None:
+    """The document's thumbnail, rendered on first use and kept; None while it has no file."""
+    key = thumbnail_key(document.id)
+    if storage.exists(key):
+        return key
+    version = pdf_version(document)
+    if version is None or version.file_name is None:
+        return None
+    source = storage.path(docver_key(version.id, version.file_name))
+    storage.put_bytes(key, files.render_page(source, 1, width))
+    return key
+
+
+def page_preview(storage: LocalStorage, page: Page, size: str, width: int) -> PurePosixPath | None:
+    """A page's preview, rendered on first use; an image version's pages come from its PDF."""
+    key = preview_key(page.id, size)
+    if storage.exists(key):
+        return key
+    version = page.version if page.version.is_pdf else pdf_version(page.version.document)
+    if version is None or version.file_name is None or page.number > version.page_count:
+        return None
+    source = storage.path(docver_key(version.id, version.file_name))
+    storage.put_bytes(key, files.render_page(source, page.number, width))
+    return key

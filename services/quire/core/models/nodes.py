@@ -1,0 +1,133 @@
+"""The node tree: folders and documents, with documents' versions and pages.
+
+Folders and documents share the ``nodes`` table (single-table for folders, joined ``documents``
+table for what only documents have), so a folder listing is one indexed query whatever it holds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quire.core.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from quire.core.models.tags import Tag
+    from quire.core.models.users import User
+
+
+class NodeType(StrEnum):
+    folder = "folder"
+    document = "document"
+
+
+class OCRStatus(StrEnum):
+    """Upstream's values: received means scheduled, started means running."""
+
+    unknown = "UNKNOWN"
+    received = "RECEIVED"
+    started = "STARTED"
+    success = "SUCCESS"
+    failure = "FAILURE"
+
+
+class Node(Base):
+    __tablename__ = "nodes"
+    __table_args__ = (
+        Index("ix_nodes_parent_title", "parent_id", "title"),
+        Index("ix_nodes_parent_created", "parent_id", "created_at"),
+        Index("ix_nodes_user", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    title: Mapped[str] = mapped_column(String(255))
+    ctype: Mapped[str] = mapped_column(String(16))
+    lang: Mapped[str] = mapped_column(String(8), default="eng")
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # NULL only for the roots: each user's home and inbox.
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    parent: Mapped[Node | None] = relationship(remote_side=[id])
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    tags: Mapped[list[Tag]] = relationship(secondary="nodes_tags", lazy="selectin")
+
+    __mapper_args__ = {"polymorphic_on": "ctype", "polymorphic_abstract": True}
+
+
+class Folder(Node):
+    __mapper_args__ = {"polymorphic_identity": NodeType.folder.value}
+
+
+class Document(Node):
+    __tablename__ = "documents"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("nodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    ocr: Mapped[bool] = mapped_column(default=True)
+    ocr_status: Mapped[str] = mapped_column(String(16), default=OCRStatus.unknown.value)
+
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document",
+        order_by="DocumentVersion.number",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    __mapper_args__ = {"polymorphic_identity": NodeType.document.value}
+
+    @property
+    def last_version(self) -> DocumentVersion:
+        return self.versions[-1]
+
+
+class DocumentVersion(Base):
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    # NULL until a file is uploaded: a document created by POST /nodes/ starts with an empty v1.
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    page_count: Mapped[int] = mapped_column(default=0)
+    lang: Mapped[str] = mapped_column(String(8), default="eng")
+    short_description: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="version",
+        order_by="Page.number",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.mime_type == "application/pdf"
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_version_id", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    document_version_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("document_versions.id", ondelete="CASCADE")
+    )
+    number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str] = mapped_column(String(8), default="eng")
+
+    version: Mapped[DocumentVersion] = relationship(back_populates="pages")

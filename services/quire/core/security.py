@@ -1,0 +1,98 @@
+"""Password hashing (argon2), signed access tokens (JWT) and personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from quire.core.config import SecuritySettings
+from quire.core.db import utcnow
+
+API_TOKEN_PREFIX = "qt_"
+
+_hasher = PasswordHasher()
+# Verified against when the username does not exist, so both cases cost the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+class InvalidToken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class AccessTokenClaims:
+    user_id: uuid.UUID
+    username: str
+    expires_at: datetime
+
+
+def create_access_token(
+    settings: SecuritySettings, *, user_id: uuid.UUID, username: str, email: str, scopes: list[str]
+) -> str:
+    if settings.secret_key is None:
+        raise RuntimeError("SECURITY__SECRET_KEY is not set")
+    now = utcnow()
+    payload = {
+        "sub": str(user_id),
+        "user_id": str(user_id),
+        "preferred_username": username,
+        "username": username,
+        "email": email,
+        "scopes": scopes,
+        "iat": now,
+        "exp": now + timedelta(minutes=settings.token_expire_minutes),
+    }
+    return jwt.encode(
+        payload, settings.secret_key.get_secret_value(), algorithm=settings.token_algorithm
+    )
+
+
+def decode_access_token(settings: SecuritySettings, token: str) -> AccessTokenClaims:
+    """Verify the signature and expiry; only the configured algorithm is accepted."""
+    if settings.secret_key is None:
+        raise InvalidToken("server has no secret key")
+    try:
+        payload = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[settings.token_algorithm],
+            options={"require": ["sub", "exp"]},
+        )
+        return AccessTokenClaims(
+            user_id=uuid.UUID(payload["sub"]),
+            username=str(payload.get("preferred_username", "")),
+            expires_at=datetime.fromtimestamp(payload["exp"]).astimezone(),
+        )
+    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        raise InvalidToken(str(exc)) from exc
+
+
+def new_api_token() -> str:
+    return API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_api_token(token: str) -> str:
+    # The token carries 256 random bits, so a fast hash is enough: no dictionary can guess it.
+    return hashlib.sha256(token.encode()).hexdigest()

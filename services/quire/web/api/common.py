@@ -1,0 +1,66 @@
+"""What the routers share: pagination in upstream's shape, and lookups that never leak.
+
+Access rule (``owned_node``): a node is visible only to its owner. Anything else — another
+user's node or an id that does not exist — is the same 404, so nobody can learn that a node
+exists. (Upstream answered 403 for both; we answer 404 so that the two are alike *and* honest.)
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import HTTPException, Query, status
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from quire.core.models import Node, User
+
+T = TypeVar("T")
+ItemT = TypeVar("ItemT")
+NodeT = TypeVar("NodeT", bound=Node)
+
+MAX_PAGE_SIZE = 1000
+
+
+class Paginated(BaseModel, Generic[ItemT]):
+    page_size: int
+    page_number: int
+    num_pages: int
+    items: list[ItemT]
+
+
+class PageParams(BaseModel):
+    page_size: int = 5
+    page_number: int = 1
+
+    @property
+    def offset(self) -> int:
+        return (self.page_number - 1) * self.page_size
+
+
+def page_params(
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 5,
+    page_number: Annotated[int, Query(ge=1)] = 1,
+) -> PageParams:
+    return PageParams(page_size=page_size, page_number=page_number)
+
+
+def paginate(db: Session, query: Select[tuple[T]], params: PageParams) -> tuple[list[T], int]:
+    """One page of ``query``'s rows, and the number of pages."""
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = list(db.scalars(query.limit(params.page_size).offset(params.offset)))
+    return rows, math.ceil(total / params.page_size)
+
+
+def not_found(what: str = "Not Found") -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=what)
+
+
+def owned_node(db: Session, user: User, node_id: uuid.UUID, kind: type[NodeT]) -> NodeT:
+    node = db.get(kind, node_id)
+    if node is None or node.user_id != user.id:
+        raise not_found()
+    return node

@@ -1,0 +1,40 @@
+"""Service endpoints: ``/api/version/`` and the health probe ``/api/probe/``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from quire import __version__
+from quire.web.deps import DbSession, Storage
+
+router = APIRouter(tags=["misc"])
+
+
+class Version(BaseModel):
+    version: str
+
+
+class Probe(BaseModel):
+    status: str
+    database: str
+    storage: str
+
+
+@router.get("/version/", response_model=Version)
+def version() -> Version:
+    return Version(version=__version__)
+
+
+@router.get("/probe/", response_model=Probe)
+def probe(db: DbSession, storage: Storage) -> Probe:
+    """Liveness and readiness: the database answers and the media root is writable."""
+    try:
+        db.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="database unreachable") from exc
+    if not storage.root.is_dir():
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="media root missing")
+    return Probe(status="ok", database="ok", storage="ok")

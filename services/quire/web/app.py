@@ -1,0 +1,50 @@
+"""The FastAPI application: routers under /api, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from quire import __version__
+from quire.core.config import Settings, get_settings
+from quire.core.db import Database
+from quire.core.storage import LocalStorage
+from quire.web.api import auth, documents, groups, misc, nodes, roles, tags, tokens, users
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if settings.security.secret_key is None:
+        raise SystemExit(
+            "SECURITY__SECRET_KEY is not set: set QUIRE__SECURITY__SECRET_KEY "
+            "(or PAPERMERGE__SECURITY__SECRET_KEY) to a long random string"
+        )
+    app = FastAPI(
+        title="Quire",
+        version=__version__,
+        description="Document management: upload, OCR, file and search documents.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = Database(
+        settings.database_url,
+        pool_size=settings.database.pool_size,
+        echo=settings.database.echo,
+    )
+    settings.main.media_path.mkdir(parents=True, exist_ok=True)
+    app.state.storage = LocalStorage(settings.main.media_path)
+
+    for module in (auth, tokens, users, groups, roles, nodes, tags, documents, misc):
+        app.include_router(module.router, prefix="/api")
+
+    @app.exception_handler(Exception)
+    async def unhandled(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(status_code=500, content={"detail": "internal server error"})
+
+    return app

@@ -1,0 +1,112 @@
+"""Request dependencies: the database session, the storage and the authenticated user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import SecurityScopes
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from quire.core.config import Settings
+from quire.core.db import Database, utcnow
+from quire.core.models import ApiToken, Group, User
+from quire.core.scopes import ALL_SCOPES
+from quire.core.security import (
+    API_TOKEN_PREFIX,
+    InvalidToken,
+    decode_access_token,
+    hash_api_token,
+)
+from quire.core.storage import LocalStorage
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    database: Database = request.app.state.db
+    with database.session() as session:
+        yield session
+
+
+def get_storage(request: Request) -> LocalStorage:
+    storage: LocalStorage = request.app.state.storage
+    return storage
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+Storage = Annotated[LocalStorage, Depends(get_storage)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def user_scopes(user: User) -> set[str]:
+    if user.is_superuser:
+        return set(ALL_SCOPES)
+    scopes = {scope for role in user.roles for scope in role.scopes}
+    for group in user.groups:
+        scopes.update(scope for role in group.roles for scope in role.scopes)
+    return scopes
+
+
+def _bearer_token(request: Request, settings: Settings) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value:
+        return value.strip()
+    return request.cookies.get(settings.security.cookie_name)
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def get_current_user(
+    security_scopes: SecurityScopes, request: Request, db: DbSession, settings: AppSettings
+) -> User:
+    token = _bearer_token(request, settings)
+    if not token:
+        raise _unauthorized("not authenticated")
+    options = (
+        selectinload(User.roles),
+        selectinload(User.groups).selectinload(Group.roles),
+    )
+    user: User | None
+    if token.startswith(API_TOKEN_PREFIX):
+        api_token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token)))
+        now = utcnow()
+        if api_token is None or (api_token.expires_at is not None and api_token.expires_at <= now):
+            raise _unauthorized("invalid or expired API token")
+        # Written at most once a minute, so tokens used in a loop do not write on every request.
+        if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
+            api_token.last_used_at = now
+            db.commit()
+        user = db.get(User, api_token.user_id, options=options)
+    else:
+        try:
+            claims = decode_access_token(settings.security, token)
+        except InvalidToken as exc:
+            raise _unauthorized("invalid or expired token") from exc
+        user = db.get(User, claims.user_id, options=options)
+    if user is None or not user.is_active:
+        raise _unauthorized("invalid or expired token")
+    missing = set(security_scopes.scopes) - user_scopes(user)
+    if missing:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail=f"missing scopes: {', '.join(sorted(missing))}"
+        )
+    return user
+
+
+def require(*scopes: str) -> Any:
+    """``user: Annotated[User, require(NODE_VIEW)]``: authenticated and holding these scopes."""
+    return Security(get_current_user, scopes=list(scopes))
+
+
+CurrentUser = Annotated[User, Security(get_current_user)]

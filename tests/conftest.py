@@ -1,0 +1,201 @@
+"""Test setup: real SQLite, PostgreSQL and MariaDB, a fresh migrated database per backend.
+
+PostgreSQL, MariaDB and Redis are started by ``scripts/test-services.sh`` (private instances on
+loopback) unless ``QUIRE_TEST_POSTGRES_URL`` / ``QUIRE_TEST_MARIADB_URL`` point at running ones.
+``QUIRE_TEST_DATABASES`` (default ``sqlite,postgresql,mariadb``) picks the backends.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text, update
+from sqlalchemy.engine import make_url
+
+from quire.core import migrate
+from quire.core.config import Settings
+from quire.core.db import Base, Database
+from quire.core.models import Role, RoleScope, User
+from quire.core.scopes import ALL_SCOPES
+from quire.core.storage import LocalStorage
+from quire.core.users import create_user
+from quire.web.app import create_app
+
+REPO = Path(__file__).resolve().parent.parent
+BACKENDS = os.environ.get("QUIRE_TEST_DATABASES", "sqlite,postgresql,mariadb").split(",")
+PASSWORD = "correct horse battery staple"
+
+
+def _service_urls() -> dict[str, str]:
+    wanted = {"QUIRE_TEST_POSTGRES_URL", "QUIRE_TEST_MARIADB_URL", "QUIRE_TEST_REDIS_URL"}
+    if wanted <= os.environ.keys():
+        return {name: os.environ[name] for name in wanted}
+    result = subprocess.run(
+        [str(REPO / "scripts" / "test-services.sh"), "start"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    urls = dict(re.findall(r"^export (\w+)=(\S+)$", result.stdout, re.MULTILINE))
+    os.environ.update(urls)
+    return urls
+
+
+@pytest.fixture(scope="session")
+def service_urls() -> dict[str, str]:
+    if BACKENDS == ["sqlite"]:
+        return {}
+    return _service_urls()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A new, migrated database on one backend; dropped at the end of the session."""
+    backend = request.param
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'quire.sqlite3'}"
+        _migrate(url)
+        yield url
+        return
+    service = request.getfixturevalue("service_urls")
+    server_url = make_url(
+        service["QUIRE_TEST_POSTGRES_URL" if backend == "postgresql" else "QUIRE_TEST_MARIADB_URL"]
+    )
+    name = f"quire_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    url = server_url.set(database=name).render_as_string(hide_password=False)
+    _migrate(url)
+    yield url
+    with admin.connect() as connection:
+        if backend == "postgresql":
+            connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        else:
+            connection.execute(text(f"DROP DATABASE {name}"))
+    admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    database = Database(url)
+    migrate.upgrade(database.engine)
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def backend(database_url: str) -> str:
+    return make_url(database_url).get_backend_name()
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "main": {"data_dir": data_dir},
+        "database": {"url": database_url, "pool_size": 5},
+        "security": {"secret_key": "test-secret-key-" + "x" * 32},
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    application = create_app(make_settings(database_url, tmp_path_factory.mktemp("data")))
+    yield application
+    application.state.db.dispose()
+
+
+@pytest.fixture
+def db(app: FastAPI, tmp_path: Path) -> Iterator[Database]:
+    """The app's database, emptied after each test; each test also gets its own media root."""
+    app.state.storage = LocalStorage(tmp_path / "media")
+    app.state.storage.root.mkdir()
+    database: Database = app.state.db
+    yield database
+    with database.engine.begin() as connection:
+        connection.execute(update(User).values(home_folder_id=None, inbox_folder_id=None))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: FastAPI, db: Database) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@dataclass
+class Account:
+    """A user and an HTTP client that acts as that user."""
+
+    user: User
+    client: TestClient
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.user.id
+
+    @property
+    def home_id(self) -> str:
+        return str(self.user.home_folder_id)
+
+    @property
+    def inbox_id(self) -> str:
+        return str(self.user.inbox_folder_id)
+
+
+@pytest.fixture
+def make_account(app: FastAPI, db: Database) -> Iterator[object]:
+    clients: list[TestClient] = []
+
+    def factory(
+        username: str | None = None,
+        *,
+        scopes: frozenset[str] | set[str] = ALL_SCOPES,
+        is_superuser: bool = False,
+    ) -> Account:
+        username = username or f"user-{uuid.uuid4().hex[:8]}"
+        with db.session() as session:
+            user = create_user(
+                session,
+                username=username,
+                password=PASSWORD,
+                email=f"{username}@example.com",
+                is_superuser=is_superuser,
+            )
+            if not is_superuser:
+                role = Role(name=f"role-{username}")
+                role.scope_rows = [RoleScope(scope=scope) for scope in sorted(scopes)]
+                user.roles.append(role)
+            session.commit()
+        test_client = TestClient(app)
+        clients.append(test_client)
+        response = test_client.post("/api/token", json={"username": username, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        test_client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        test_client.cookies.clear()
+        return Account(user=user, client=test_client)
+
+    yield factory
+    for test_client in clients:
+        test_client.close()
+
+
+@pytest.fixture
+def alice(make_account) -> Account:  # type: ignore[no-untyped-def]
+    return make_account("alice")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def bob(make_account) -> Account:  # type: ignore[no-untyped-def]
+    return make_account("bob")  # type: ignore[no-any-return]

@@ -1,0 +1,74 @@
+from pathlib import Path
+
+import pytest
+
+from quire.core.config import Settings, normalize_database_url
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("QUIRE__", "PAPERMERGE__")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("QUIRE_CONFIG", str(tmp_path / "absent.toml"))
+
+
+def test_papermerge_prefix_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERMERGE__SECURITY__SECRET_KEY", "abc")
+    monkeypatch.setenv("PAPERMERGE__AUTH__PASSWORD", "pass123")
+    settings = Settings()
+    assert settings.security.secret_key is not None
+    assert settings.security.secret_key.get_secret_value() == "abc"
+    assert settings.auth.password is not None
+    assert settings.auth.password.get_secret_value() == "pass123"
+    assert settings.auth.username == "admin"
+
+
+def test_quire_prefix_wins_key_by_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERMERGE__AUTH__USERNAME", "upstream")
+    monkeypatch.setenv("PAPERMERGE__AUTH__EMAIL", "up@example.com")
+    monkeypatch.setenv("QUIRE__AUTH__USERNAME", "ours")
+    settings = Settings()
+    assert settings.auth.username == "ours"
+    # Keys only the upstream prefix sets still come through.
+    assert settings.auth.email == "up@example.com"
+
+
+def test_toml_file_is_read_and_env_overrides_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "quire.toml"
+    config.write_text('[main]\nmax_file_size_mb = 7\n[ocr]\nlang_codes = "deu,eng"\n')
+    monkeypatch.setenv("QUIRE_CONFIG", str(config))
+    monkeypatch.setenv("QUIRE__OCR__LANG_CODES", "fra")
+    settings = Settings()
+    assert settings.main.max_file_size_mb == 7
+    assert settings.ocr.lang_codes == "fra"
+
+
+def test_default_database_is_sqlite_in_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("QUIRE__MAIN__DATA_DIR", str(tmp_path))
+    assert Settings().database_url == f"sqlite:///{tmp_path}/quire.sqlite3"
+    assert Settings().main.media_path == tmp_path / "media"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("mysql://u:p@h/db", "mysql+pymysql://u:p@h/db"),
+        ("mariadb://u:p@h/db", "mysql+pymysql://u:p@h/db"),
+        ("sqlite:////db/db.sqlite3", "sqlite:////db/db.sqlite3"),
+        ("postgresql+psycopg://h/db", "postgresql+psycopg://h/db"),
+    ],
+)
+def test_upstream_database_urls_map_to_our_drivers(given: str, expected: str) -> None:
+    assert normalize_database_url(given) == expected
+
+
+def test_bad_value_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUIRE__MAIN__MAX_FILE_SIZE_MB", "lots")
+    with pytest.raises(ValueError, match="max_file_size_mb"):
+        Settings()
