@@ -49,4 +49,5 @@ services-stop:
 	scripts/test-services.sh stop
 
 clean:
+	-scripts/test-services.sh clean
 	rm -rf $(VENV) .quire .test-services .test-services.env .pytest_cache .mypy_cache .ruff_cache

@@ -267,6 +267,15 @@ ensure_packages() {
     [[ -r $PACKAGES_FILE ]] || die "package list $PACKAGES_FILE not found"
     mapfile -t pkgs < <(awk '{ sub(/#.*/, ""); gsub(/[[:space:]]+/, "") } length($0)' "$PACKAGES_FILE")
     ((${#pkgs[@]} > 0)) || die "no packages listed in $PACKAGES_FILE"
+    # Only install what is not installed yet: "apt-get install" would also
+    # upgrade the packages that are already there.
+    local pkg todo=()
+    for pkg in "${pkgs[@]}"; do
+        if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)" != installed ]]; then
+            todo+=("$pkg")
+        fi
+    done
+    if ((${#todo[@]} > 0)); then pkgs=("${todo[@]}"); fi
     log "installing Debian packages: ${pkgs[*]}"
     if ! apt_get install -y --no-install-recommends "${pkgs[@]}" >&2; then
         log "apt-get install failed; running apt-get update and retrying"
@@ -280,8 +289,9 @@ ensure_packages() {
 # ------------------------------------------------------------ state dirs --
 
 # The data may live outside the state dir (in /tmp) when the service users
-# cannot traverse the state dir's path, or when the path is too long for unix
-# sockets; the location is recorded in $STATE_DIR/data-root.
+# cannot traverse the state dir's path, when the path is too long for unix
+# sockets or contains blanks/quotes (mariadb-install-db breaks on those); the
+# location is recorded in $STATE_DIR/data-root.
 DATA_ROOT=""
 
 fallback_root() {
@@ -340,6 +350,8 @@ prepare_state_dir() {
         # Longest socket path: <root>/mariadb/run/mariadbd.sock; limit is 107.
         if ((${#STATE_DIR} > 80)); then
             reason="its path is too long for unix sockets"
+        elif [[ $STATE_DIR =~ [[:space:]\'\"\\] ]]; then
+            reason="mariadb-install-db cannot handle blanks or quotes in paths"
         elif is_root; then
             for user in "$PG_OS_USER" "$MARIADB_OS_USER"; do
                 if ! runuser -u "$user" -- test -x "$STATE_DIR" 2>/dev/null; then

@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,3 +199,17 @@ def alice(make_account) -> Account:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def bob(make_account) -> Account:  # type: ignore[no-untyped-def]
     return make_account("bob")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def all_rows(db: Database) -> Callable[[], dict[str, list[str]]]:
+    """Every row of every table, to show that a refused request changed nothing."""
+
+    def take() -> dict[str, list[str]]:
+        with db.engine.connect() as connection:
+            return {
+                table.name: sorted(map(repr, connection.execute(table.select())))
+                for table in Base.metadata.sorted_tables
+            }
+
+    return take

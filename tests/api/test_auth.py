@@ -66,16 +66,21 @@ def test_no_credentials_is_401(client):
     assert client.get("/api/users/me").status_code == 401
 
 
-def test_failed_logins_are_throttled_per_account(client, app, alice):
+def test_failed_logins_are_throttled_per_account(client, app, alice, bob):
     limit = app.state.settings.auth.max_failures_per_account
     for _ in range(limit):
-        assert client.post("/api/token", json={"username": "alice", "password": "x"}).status_code == 401
+        assert (
+            client.post("/api/token", json={"username": "alice", "password": "x"}).status_code
+            == 401
+        )
     # Even the right password is refused while the account is throttled.
     throttled = client.post("/api/token", json={"username": "alice", "password": PASSWORD})
     assert throttled.status_code == 429
     assert "Retry-After" in throttled.headers
     # Another account is unaffected (the per-address limit is higher).
-    assert client.post("/api/token", json={"username": "bob", "password": PASSWORD}).status_code == 200
+    assert (
+        client.post("/api/token", json={"username": "bob", "password": PASSWORD}).status_code == 200
+    )
 
 
 def test_personal_api_token_lifecycle(client, alice, bob):
@@ -101,5 +106,8 @@ def test_personal_api_token_lifecycle(client, alice, bob):
 
 def test_api_token_bad_input(alice):
     assert alice.client.post("/api/tokens/", json={"name": ""}).status_code == 422
-    assert alice.client.post("/api/tokens/", json={"name": "x", "expires_in_days": -1}).status_code == 422
+    assert (
+        alice.client.post("/api/tokens/", json={"name": "x", "expires_in_days": -1}).status_code
+        == 422
+    )
     assert alice.client.delete("/api/tokens/not-a-uuid").status_code == 422

@@ -48,7 +48,9 @@ def test_toml_file_is_read_and_env_overrides_it(
     assert settings.ocr.lang_codes == "fra"
 
 
-def test_default_database_is_sqlite_in_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_default_database_is_sqlite_in_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("QUIRE__MAIN__DATA_DIR", str(tmp_path))
     assert Settings().database_url == f"sqlite:///{tmp_path}/quire.sqlite3"
     assert Settings().main.media_path == tmp_path / "media"

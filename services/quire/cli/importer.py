@@ -101,8 +101,13 @@ def import_path(
                             lang=settings.ocr.default_lang_code,
                         )
                         versions = add_file(
-                            session, storage, document, staged,
-                            file_name=file_path.name, size=size, sha256=sha,
+                            session,
+                            storage,
+                            document,
+                            staged,
+                            file_name=file_path.name,
+                            size=size,
+                            sha256=sha,
                         )
                         try:
                             session.commit()

@@ -100,43 +100,68 @@ def add_file(
 ) -> list[DocumentVersion]:
     """Store an uploaded file as the document's next version (two for an image: as is, and PDF).
 
-    The files are in place before the caller commits; if the commit fails the caller calls
-    ``discard_files`` so no file is left without its row.
+    Everything that can reject the file runs before anything is written. The files are in place
+    before the caller commits; if the commit fails the caller calls ``discard_files``.
     """
     inspected = files.inspect(staged)
-    storage.delete(thumbnail_key(document.id))
+    pdf_bytes = None if inspected.mime_type == files.PDF else files.image_to_pdf(staged)
     name = _with_extension(safe_file_name(file_name), inspected.mime_type)
+    version = _fill_next_version(
+        document,
+        name,
+        inspected.mime_type,
+        size,
+        sha256,
+        inspected.page_texts,
+        page_count=inspected.page_count,
+    )
+    created = [version]
+    if pdf_bytes is not None:
+        pdf_name = PurePosixPath(name).stem + ".pdf"
+        pdf = _fill_next_version(
+            document,
+            pdf_name,
+            files.PDF,
+            len(pdf_bytes),
+            hashlib.sha256(pdf_bytes).hexdigest(),
+            [],
+            page_count=inspected.page_count,
+        )
+        pdf.short_description = "PDF made from the uploaded image"
+        created.append(pdf)
+    session.flush()
+    try:
+        storage.put_file(docver_key(version.id, name), staged)
+        if pdf_bytes is not None:
+            storage.put_bytes(docver_key(created[1].id, created[1].file_name or ""), pdf_bytes)
+    except BaseException:
+        discard_files(storage, created)
+        raise
+    storage.delete(thumbnail_key(document.id))
+    return created
+
+
+def _fill_next_version(
+    document: Document,
+    file_name: str,
+    mime_type: str,
+    size: int,
+    sha256: str,
+    page_texts: list[str],
+    *,
+    page_count: int,
+) -> DocumentVersion:
     version = _next_empty_version(document)
-    version.file_name = name
-    version.mime_type = inspected.mime_type
+    version.file_name = file_name
+    version.mime_type = mime_type
     version.size = size
     version.sha256 = sha256
-    version.page_count = inspected.page_count
-    texts = inspected.page_texts or [""] * inspected.page_count
+    version.page_count = page_count
+    texts = page_texts or [""] * page_count
     version.pages = [
         Page(number=i, text=text, lang=version.lang) for i, text in enumerate(texts, start=1)
     ]
-    session.flush()
-    storage.put_file(docver_key(version.id, name), staged)
-    created = [version]
-
-    if inspected.mime_type != files.PDF:
-        pdf_bytes = files.image_to_pdf(storage.path(docver_key(version.id, name)))
-        pdf_version = _next_empty_version(document)
-        pdf_version.file_name = PurePosixPath(name).stem + ".pdf"
-        pdf_version.mime_type = files.PDF
-        pdf_version.size = len(pdf_bytes)
-        pdf_version.sha256 = hashlib.sha256(pdf_bytes).hexdigest()
-        pdf_version.page_count = inspected.page_count
-        pdf_version.short_description = "PDF made from the uploaded image"
-        pdf_version.pages = [
-            Page(number=i, text="", lang=pdf_version.lang)
-            for i in range(1, inspected.page_count + 1)
-        ]
-        session.flush()
-        storage.put_bytes(docver_key(pdf_version.id, pdf_version.file_name), pdf_bytes)
-        created.append(pdf_version)
-    return created
+    return version
 
 
 def discard_files(storage: LocalStorage, versions: list[DocumentVersion]) -> None:

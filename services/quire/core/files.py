@@ -36,6 +36,10 @@ class UnacceptableFile(ValueError):
     """The upload cannot be stored as a document; the message says why."""
 
 
+class UnsupportedFileType(UnacceptableFile):
+    """The content is not one of the types Quire stores."""
+
+
 @dataclass(frozen=True)
 class Inspected:
     mime_type: str
@@ -51,7 +55,7 @@ def sniff(head: bytes) -> str:
     for signature, mime_type in _SIGNATURES:
         if head.startswith(signature):
             return mime_type
-    raise UnacceptableFile("unsupported file type: expected a PDF, PNG, JPEG or TIFF file")
+    raise UnsupportedFileType("unsupported file type: expected a PDF, PNG, JPEG or TIFF file")
 
 
 def inspect(path: Path) -> Inspected:
@@ -135,6 +139,8 @@ def render_page(path: Path, page_number: int, width: int) -> bytes:
             page.close()
         finally:
             pdf.close()
+    if image.width != width:  # pdfium rounds the scaled size; previews have exact widths
+        image = image.resize((width, max(1, round(image.height * width / image.width))))
     with io.BytesIO() as buffer:
         image.save(buffer, format="JPEG", quality=85, optimize=True)
         return buffer.getvalue()

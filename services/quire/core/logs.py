@@ -42,4 +42,3 @@ def setup_logging(level: str = "INFO") -> dict[str, Any]:
     }
     logging.config.dictConfig(config)
     return config
-

@@ -76,4 +76,3 @@ OCRLANG_VIEW = "ocrlang.view"
 ALL_SCOPES: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)
 )
-

@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from Quire's settings unless the caller passes a connection."""
+"""Alembic environment: the URL comes from the settings unless the caller passes a connection."""
 
 from __future__ import annotations
 

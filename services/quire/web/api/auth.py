@@ -111,4 +111,3 @@ def login(
         samesite="lax",
     )
     return Token(access_token=token)
-

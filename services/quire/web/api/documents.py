@@ -1,5 +1,294 @@
-"""Placeholder."""
+"""``/api/documents``, ``/api/document-versions``, thumbnails and page previews.
 
-from fastapi import APIRouter
+Uploads are Papermerge's two steps (``POST /nodes/`` then ``POST /documents/{id}/upload``) or
+one step (``POST /documents/upload``, into the inbox unless ``parent_id`` says otherwise).
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+    status,
+)
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from quire.core import scopes
+from quire.core.config import Settings
+from quire.core.documents import (
+    FileTooLarge,
+    add_file,
+    discard_files,
+    new_document,
+    page_preview,
+    safe_file_name,
+    staged_upload,
+    thumbnail,
+)
+from quire.core.files import UnacceptableFile, UnsupportedFileType
+from quire.core.models import Document, DocumentVersion, Folder, Page, User
+from quire.core.nodes import ancestors
+from quire.core.storage import LocalStorage, docver_key
+from quire.web.api.common import not_found, owned_node
+from quire.web.api.node_schemas import DocumentOut, DocumentVersionOut, document_out, version_out
+from quire.web.deps import AppSettings, DbSession, Storage, require
+
+router = APIRouter(tags=["documents"])
+
+Viewer = Annotated[User, require(scopes.NODE_VIEW)]
+Uploader = Annotated[User, require(scopes.DOCUMENT_UPLOAD)]
+Downloader = Annotated[User, require(scopes.DOCUMENT_DOWNLOAD)]
+
+# Multipart framing around the file: headers, boundaries and the small form fields.
+MULTIPART_SLACK = 64 * 1024
+
+
+class VersionListItem(BaseModel):
+    id: uuid.UUID
+    number: int
+    short_description: str | None
+
+
+class PreviewStatus(BaseModel):
+    doc_id: uuid.UUID
+    status: Literal["ready", "pending"] | None
+    preview_image_url: str | None
+
+
+class DownloadUrl(BaseModel):
+    download_url: str = Field(serialization_alias="downloadURL")
+
+
+def check_content_length(request: Request, settings: AppSettings) -> None:
+    """Refuse an upload that announces itself as too large before reading any of it."""
+    limit = settings.main.max_file_size_mb << 20
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+        raise _too_large(settings)
+
+
+def _too_large(settings: Settings) -> HTTPException:
+    return HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        detail=f"the file is larger than the limit of {settings.main.max_file_size_mb} MB",
+    )
+
+
+def _owned_document(db: Session, user: User, document_id: uuid.UUID) -> Document:
+    return owned_node(db, user, document_id, Document)
+
+
+def _owned_version(db: Session, user: User, version_id: uuid.UUID) -> DocumentVersion:
+    version = db.get(DocumentVersion, version_id)
+    if version is None or version.document.user_id != user.id:
+        raise not_found()
+    return version
+
+
+def _store_upload(
+    db: Session, storage: LocalStorage, settings: Settings, document: Document, upload: UploadFile
+) -> None:
+    """Stage, check and store the file as the document's next version, then commit."""
+    max_bytes = settings.main.max_file_size_mb << 20
+    try:
+        with staged_upload(storage, upload.file, max_bytes=max_bytes) as (staged, size, sha256):
+            versions = add_file(
+                db,
+                storage,
+                document,
+                staged,
+                file_name=upload.filename or document.title,
+                size=size,
+                sha256=sha256,
+            )
+            try:
+                db.commit()
+            except IntegrityError as exc:
+                db.rollback()
+                discard_files(storage, versions)
+                raise HTTPException(
+                    status.HTTP_409_CONFLICT,
+                    detail="another upload to this document finished first; try again",
+                ) from exc
+            except BaseException:
+                db.rollback()
+                discard_files(storage, versions)
+                raise
+    except FileTooLarge as exc:
+        raise _too_large(settings) from exc
+    except UnsupportedFileType as exc:
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail=str(exc)) from exc
+    except UnacceptableFile as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
+
+
+def _document_out(db: Session, document: Document) -> DocumentOut:
+    return document_out(document, ancestors(db, document, include_self=False))
+
+
+@router.get("/documents/thumbnail-img-status/", response_model=list[PreviewStatus])
+def thumbnail_status(
+    user: Viewer,
+    db: DbSession,
+    storage: Storage,
+    doc_ids: Annotated[list[uuid.UUID], Query(min_length=1, max_length=500)],
+) -> list[PreviewStatus]:
+    result = []
+    for doc_id in doc_ids:
+        document = _owned_document(db, user, doc_id)
+        has_file = any(version.file_name for version in document.versions)
+        result.append(
+            PreviewStatus(
+                doc_id=doc_id,
+                status="ready" if has_file else "pending",
+                preview_image_url=f"/api/thumbnails/{doc_id}" if has_file else None,
+            )
+        )
+    return result
+
+
+@router.post(
+    "/documents/upload",
+    response_model=DocumentOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(check_content_length)],
+)
+def upload_new_document(
+    file: Annotated[UploadFile, File(description="PDF, PNG, JPEG or TIFF")],
+    user: Uploader,
+    db: DbSession,
+    storage: Storage,
+    settings: AppSettings,
+    title: Annotated[str | None, Form(max_length=255)] = None,
+    parent_id: Annotated[uuid.UUID | None, Form()] = None,
+    lang: Annotated[str | None, Form(pattern=r"^[a-z]{3}(\+[a-z]{3})*$")] = None,
+    ocr: Annotated[bool, Form()] = True,
+) -> DocumentOut:
+    """Create a document from a file in one step, in the inbox unless ``parent_id`` is given."""
+    folder_id = parent_id or user.inbox_folder_id
+    assert folder_id is not None
+    folder = owned_node(db, user, folder_id, Folder)
+    document = new_document(
+        db,
+        title=(title or "").strip() or safe_file_name(file.filename),
+        user_id=user.id,
+        parent_id=folder.id,
+        lang=lang or settings.ocr.default_lang_code,
+        ocr=ocr,
+    )
+    _store_upload(db, storage, settings, document, file)
+    return _document_out(db, document)
+
+
+@router.post(
+    "/documents/{document_id}/upload",
+    response_model=DocumentOut,
+    dependencies=[Depends(check_content_length)],
+)
+def upload_file(
+    document_id: uuid.UUID,
+    file: Annotated[UploadFile, File(description="PDF, PNG, JPEG or TIFF")],
+    user: Uploader,
+    db: DbSession,
+    storage: Storage,
+    settings: AppSettings,
+) -> DocumentOut:
+    """Store a file as the document's next version (its first, for a new document)."""
+    document = _owned_document(db, user, document_id)
+    _store_upload(db, storage, settings, document, file)
+    return _document_out(db, document)
+
+
+@router.get("/documents/{document_id}", response_model=DocumentOut)
+def get_document(document_id: uuid.UUID, user: Viewer, db: DbSession) -> DocumentOut:
+    return _document_out(db, _owned_document(db, user, document_id))
+
+
+@router.get("/documents/{document_id}/versions", response_model=list[VersionListItem])
+def list_versions(document_id: uuid.UUID, user: Viewer, db: DbSession) -> list[VersionListItem]:
+    document = _owned_document(db, user, document_id)
+    return [
+        VersionListItem(id=v.id, number=v.number, short_description=v.short_description)
+        for v in sorted(document.versions, key=lambda v: v.number, reverse=True)
+    ]
+
+
+@router.get("/documents/{document_id}/last-version/", response_model=DocumentVersionOut)
+def last_version(document_id: uuid.UUID, user: Viewer, db: DbSession) -> DocumentVersionOut:
+    return version_out(_owned_document(db, user, document_id).last_version)
+
+
+@router.get("/document-versions/{version_id}", response_model=DocumentVersionOut)
+def get_version(version_id: uuid.UUID, user: Viewer, db: DbSession) -> DocumentVersionOut:
+    return version_out(_owned_version(db, user, version_id))
+
+
+@router.get("/document-versions/{version_id}/download", response_class=FileResponse)
+def download_version(
+    version_id: uuid.UUID, user: Downloader, db: DbSession, storage: Storage
+) -> FileResponse:
+    version = _owned_version(db, user, version_id)
+    if version.file_name is None:
+        raise not_found("this version has no file yet")
+    path = storage.path(docver_key(version.id, version.file_name))
+    if not path.is_file():
+        raise not_found("the file of this version is missing from storage")
+    return FileResponse(
+        path,
+        media_type=version.mime_type or "application/octet-stream",
+        filename=version.file_name,
+    )
+
+
+@router.get("/document-versions/{version_id}/download-url", response_model=DownloadUrl)
+def download_url(version_id: uuid.UUID, user: Downloader, db: DbSession) -> JSONResponse:
+    version = _owned_version(db, user, version_id)
+    url = f"/api/document-versions/{version.id}/download"
+    return JSONResponse({"downloadURL": url})
+
+
+@router.get(
+    "/thumbnails/{document_id}",
+    response_class=FileResponse,
+    response_model=None,
+    responses={309: {"description": "the document has no file yet"}},
+)
+def get_thumbnail(
+    document_id: uuid.UUID, user: Viewer, db: DbSession, storage: Storage, settings: AppSettings
+) -> FileResponse | JSONResponse:
+    document = _owned_document(db, user, document_id)
+    key = thumbnail(storage, document, settings.preview.thumbnail_size)
+    if key is None:
+        # Upstream's status for "no file yet"; its web UI polls until it gets an image.
+        return JSONResponse(status_code=309, content={"detail": "Not ready for preview yet"})
+    return FileResponse(storage.path(key), media_type="image/jpeg")
+
+
+@router.get("/pages/{page_id}/jpg", response_class=FileResponse)
+def get_page_preview(
+    page_id: uuid.UUID,
+    user: Viewer,
+    db: DbSession,
+    storage: Storage,
+    settings: AppSettings,
+    size: Literal["sm", "md", "lg", "xl"] = "md",
+) -> FileResponse:
+    page = db.get(Page, page_id)
+    if page is None or page.version.document.user_id != user.id:
+        raise not_found()
+    key = page_preview(storage, page, size, settings.preview.width(size))
+    if key is None:
+        raise not_found("this page has no image")
+    return FileResponse(storage.path(key), media_type="image/jpeg")

@@ -34,7 +34,9 @@ def probe(db: DbSession, storage: Storage) -> Probe:
     try:
         db.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="database unreachable") from exc
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail="database unreachable"
+        ) from exc
     if not storage.root.is_dir():
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="media root missing")
     return Probe(status="ok", database="ok", storage="ok")

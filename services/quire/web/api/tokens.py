@@ -63,7 +63,9 @@ def create_token(body: NewApiToken, user: CurrentUser, db: DbSession) -> Created
     )
     db.add(row)
     db.commit()
-    return CreatedApiToken.model_validate({**ApiTokenInfo.model_validate(row).model_dump(), "token": secret})
+    return CreatedApiToken.model_validate(
+        {**ApiTokenInfo.model_validate(row).model_dump(), "token": secret}
+    )
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)

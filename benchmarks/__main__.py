@@ -1,0 +1,44 @@
+"""``python -m benchmarks``: run every benchmark and print the figures beside their baselines."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks import core
+
+
+def main() -> None:
+    console = Console()
+    backends = ["sqlite"] + (["postgresql"] if "QUIRE_TEST_POSTGRES_URL" in os.environ else [])
+    table = Table(title="Core: folder listing (10,000 documents, pages of 50) and uploads")
+    for column in (
+        "backend", "list p50 ms", "list p95 ms", "raw SQL p50 ms", "raw SQL p95 ms",
+        "p95 / SQL p95", "uploads/s (4 clients)", "disk floor docs/s", "upload / floor",
+    ):
+        table.add_column(column, justify="right")
+    with tempfile.TemporaryDirectory(prefix="quire-bench-") as workdir:
+        for backend in backends:
+            console.print(f"running core benchmark on {backend} ...")
+            f = core.run(backend, Path(workdir))
+            table.add_row(
+                f.backend,
+                f"{f.list_p50_ms:.1f}",
+                f"{f.list_p95_ms:.1f}",
+                f"{f.sql_p50_ms:.2f}",
+                f"{f.sql_p95_ms:.2f}",
+                f"{f.list_p95_ms / f.sql_p95_ms:.1f}x",
+                f"{f.uploads_per_s:.1f}",
+                f"{f.floor_uploads_per_s:.0f}",
+                f"{f.uploads_per_s / f.floor_uploads_per_s:.2f}",
+            )
+    console.print(table)
+    console.print("targets: listing p95 < 50 ms; uploads >= 20 documents/s on 2 cores")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Node, folder and document shapes, as Papermerge 3.5.3 serialises them.
+
+Shared by the nodes and documents routers. Fields upstream had but Quire does not use yet
+(``group_id``, ``perms``, ``is_shared``, ``document_type_id``) are sent with their neutral
+values so that existing clients keep working.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from quire.core.models import Document, DocumentVersion, Folder, Node, Page
+from quire.web.api.tags import NodeTag
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Breadcrumb = list[tuple[uuid.UUID, str]]
+PREVIEW_SIZES = ("sm", "md", "lg", "xl")
+
+
+class FolderOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    ctype: Literal["folder"] = "folder"
+    parent_id: uuid.UUID | None
+    tags: list[NodeTag] = []
+    created_at: datetime
+    updated_at: datetime
+    user_id: uuid.UUID | None
+    group_id: uuid.UUID | None = None
+    perms: list[str] = []
+    is_shared: bool = False
+    breadcrumb: Breadcrumb = []
+
+
+class DocumentNodeOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    ctype: Literal["document"] = "document"
+    parent_id: uuid.UUID | None
+    tags: list[NodeTag] = []
+    created_at: datetime
+    updated_at: datetime
+    document_type_id: uuid.UUID | None = None
+    breadcrumb: Breadcrumb = []
+    ocr: bool
+    ocr_status: str
+    thumbnail_url: str | None
+    preview_status: str | None = None
+    user_id: uuid.UUID | None
+    group_id: uuid.UUID | None = None
+    owner_name: str | None = None
+    perms: list[str] = []
+    is_shared: bool = False
+
+
+class PageOut(BaseModel):
+    id: uuid.UUID
+    number: int
+    text: str
+    lang: str
+    document_version_id: uuid.UUID
+    preview_image_sm_url: str
+    preview_image_md_url: str
+    preview_image_lg_url: str
+    preview_image_xl_url: str
+
+
+class DocumentVersionOut(BaseModel):
+    id: uuid.UUID
+    number: int
+    lang: str
+    file_name: str | None
+    size: int
+    page_count: int
+    short_description: str | None
+    document_id: uuid.UUID
+    sha256: str | None
+    download_url: str | None
+    pages: list[PageOut] = []
+
+
+class DocumentOut(DocumentNodeOut):
+    versions: list[DocumentVersionOut] = []
+
+
+class NodeDocumentInfo(BaseModel):
+    ocr: bool
+    ocr_status: str
+    thumbnail_url: str | None
+
+
+class NodeOut(BaseModel):
+    """The short shape ``PATCH /nodes/{id}`` answers with."""
+
+    id: uuid.UUID
+    title: str
+    ctype: Literal["folder", "document"]
+    tags: list[NodeTag] = []
+    created_at: datetime
+    updated_at: datetime
+    parent_id: uuid.UUID | None
+    user_id: uuid.UUID
+    document: NodeDocumentInfo | None = None
+
+
+class NewNode(BaseModel):
+    """``POST /nodes/``: a folder, or a document waiting for its file."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: Title
+    ctype: Literal["folder", "document"] = "document"
+    parent_id: uuid.UUID
+    id: uuid.UUID | None = None
+    lang: Annotated[str, StringConstraints(pattern=r"^[a-z]{3}(\+[a-z]{3})*$")] | None = None
+    ocr: bool = True
+
+
+class UpdateNode(BaseModel):
+    title: Title | None = None
+    parent_id: uuid.UUID | None = None
+
+
+class MoveNodes(BaseModel):
+    source_ids: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
+    target_id: uuid.UUID
+
+
+TagNames = Annotated[
+    list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]],
+    Field(max_length=500),
+]
+
+
+def thumbnail_url(document: Document) -> str:
+    return f"/api/thumbnails/{document.id}"
+
+
+def folder_out(folder: Folder, breadcrumb: Breadcrumb | None = None) -> FolderOut:
+    return FolderOut(
+        id=folder.id,
+        title=folder.title,
+        parent_id=folder.parent_id,
+        tags=[NodeTag.model_validate(tag, from_attributes=True) for tag in folder.tags],
+        created_at=folder.created_at,
+        updated_at=folder.updated_at,
+        user_id=folder.user_id,
+        breadcrumb=breadcrumb or [],
+    )
+
+
+def _document_fields(document: Document, breadcrumb: Breadcrumb | None) -> dict[str, object]:
+    return {
+        "id": document.id,
+        "title": document.title,
+        "parent_id": document.parent_id,
+        "tags": [NodeTag.model_validate(tag, from_attributes=True) for tag in document.tags],
+        "created_at": document.created_at,
+        "updated_at": document.updated_at,
+        "breadcrumb": breadcrumb or [],
+        "ocr": document.ocr,
+        "ocr_status": document.ocr_status,
+        "thumbnail_url": thumbnail_url(document),
+        "user_id": document.user_id,
+    }
+
+
+def document_node_out(document: Document, breadcrumb: Breadcrumb | None = None) -> DocumentNodeOut:
+    return DocumentNodeOut.model_validate(_document_fields(document, breadcrumb))
+
+
+def page_out(page: Page) -> PageOut:
+    url = f"/api/pages/{page.id}/jpg"
+    return PageOut(
+        id=page.id,
+        number=page.number,
+        text=page.text,
+        lang=page.lang,
+        document_version_id=page.document_version_id,
+        **{f"preview_image_{size}_url": f"{url}?size={size}" for size in PREVIEW_SIZES},
+    )
+
+
+def version_out(version: DocumentVersion, *, with_pages: bool = True) -> DocumentVersionOut:
+    return DocumentVersionOut(
+        id=version.id,
+        number=version.number,
+        lang=version.lang,
+        file_name=version.file_name,
+        size=version.size,
+        page_count=version.page_count,
+        short_description=version.short_description,
+        document_id=version.document_id,
+        sha256=version.sha256,
+        download_url=f"/api/document-versions/{version.id}/download" if version.file_name else None,
+        pages=[page_out(page) for page in version.pages] if with_pages else [],
+    )
+
+
+def document_out(document: Document, breadcrumb: Breadcrumb | None = None) -> DocumentOut:
+    return DocumentOut.model_validate(
+        {
+            **_document_fields(document, breadcrumb),
+            "versions": [version_out(version) for version in document.versions],
+        }
+    )
+
+
+def node_out(node: Node) -> NodeOut:
+    document = None
+    if isinstance(node, Document):
+        document = NodeDocumentInfo(
+            ocr=node.ocr, ocr_status=node.ocr_status, thumbnail_url=thumbnail_url(node)
+        )
+    return NodeOut(
+        id=node.id,
+        title=node.title,
+        ctype="document" if isinstance(node, Document) else "folder",
+        tags=[NodeTag.model_validate(tag, from_attributes=True) for tag in node.tags],
+        created_at=node.created_at,
+        updated_at=node.updated_at,
+        parent_id=node.parent_id,
+        user_id=node.user_id,
+        document=document,
+    )
