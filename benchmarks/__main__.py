@@ -13,12 +13,19 @@ from benchmarks import core
 
 
 def main() -> None:
-    console = Console()
+    console = Console(width=180)
     backends = ["sqlite"] + (["postgresql"] if "QUIRE_TEST_POSTGRES_URL" in os.environ else [])
     table = Table(title="Core: folder listing (10,000 documents, pages of 50) and uploads")
     for column in (
-        "backend", "list p50 ms", "list p95 ms", "raw SQL p50 ms", "raw SQL p95 ms",
-        "p95 / SQL p95", "uploads/s (4 clients)", "disk floor docs/s", "upload / floor",
+        "backend",
+        "list p50 ms",
+        "list p95 ms",
+        "raw SQL p50 ms",
+        "raw SQL p95 ms",
+        "p95 / SQL p95",
+        "uploads/s (4 clients)",
+        "disk floor docs/s",
+        "upload / floor",
     ):
         table.add_column(column, justify="right")
     with tempfile.TemporaryDirectory(prefix="quire-bench-") as workdir:

@@ -66,8 +66,18 @@ def quire_server(database_url: str, data_dir: Path, workers: int = 2) -> Iterato
         QUIRE__AUTH__PASSWORD=ADMIN_PASSWORD,
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "quire", "serve", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "quire",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -96,4 +106,4 @@ def quire_server(database_url: str, data_dir: Path, workers: int = 2) -> Iterato
 
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]

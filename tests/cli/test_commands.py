@@ -91,7 +91,9 @@ def test_import_mirrors_folders_and_is_resumable(run_quire, db, tmp_path):
         taxes = session.scalar(select(Folder).where(Folder.title == "taxes"))
         titles = set(session.scalars(select(Document.title).where(Document.parent_id == taxes.id)))
         assert titles == {"return.pdf", "late.pdf"}
-        texts = session.scalars(select(DocumentVersion).where(DocumentVersion.file_name == "return.pdf"))
+        texts = session.scalars(
+            select(DocumentVersion).where(DocumentVersion.file_name == "return.pdf")
+        )
         assert next(iter(texts)).pages[0].text == "tax return"
         assert session.scalar(select(func.count()).select_from(Document)) == 4
 

@@ -72,7 +72,7 @@ def _file_keys(session: Session, node_ids: list[uuid.UUID]) -> list[PurePosixPat
             DocumentVersion.document_id.in_(node_ids), DocumentVersion.file_name.is_not(None)
         )
     ).all()
-    keys.extend(docver_key(version_id, name) for version_id, name in versions)
+    keys.extend(docver_key(version_id, name) for version_id, name in versions if name)
     page_ids = session.scalars(
         select(Page.id)
         .join(DocumentVersion, Page.document_version_id == DocumentVersion.id)

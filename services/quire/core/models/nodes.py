@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quire.core.db import Base, UTCDateTime, utcnow
@@ -39,6 +39,15 @@ class OCRStatus(StrEnum):
 class Node(Base):
     __tablename__ = "nodes"
     __table_args__ = (
+        # Serves the default folder listing (folders first, then by title) without a sort.
+        Index(
+            "ix_nodes_parent_listing",
+            "parent_id",
+            text("ctype DESC"),
+            "title",
+            "created_at",
+            "id",
+        ),
         Index("ix_nodes_parent_title", "parent_id", "title"),
         Index("ix_nodes_parent_created", "parent_id", "created_at"),
         Index("ix_nodes_user", "user_id"),

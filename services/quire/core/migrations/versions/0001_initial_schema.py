@@ -116,6 +116,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("nodes", schema=None) as batch_op:
         batch_op.create_index("ix_nodes_parent_created", ["parent_id", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_nodes_parent_listing",
+            ["parent_id", sa.text("ctype DESC"), "title", "created_at", "id"],
+            unique=False,
+        )
         batch_op.create_index("ix_nodes_parent_title", ["parent_id", "title"], unique=False)
         batch_op.create_index("ix_nodes_user", ["user_id"], unique=False)
 
@@ -281,6 +286,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_nodes_user")
         batch_op.drop_index("ix_nodes_parent_title")
         batch_op.drop_index("ix_nodes_parent_created")
+        batch_op.drop_index("ix_nodes_parent_listing")
 
     op.drop_table("nodes")
     op.drop_table("groups_roles")
