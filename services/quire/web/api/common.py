@@ -14,6 +14,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import HTTPException, Query, status
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quire.core.models import Node, User
@@ -64,6 +65,15 @@ def paginate(
     total = db.scalar(count) or 0
     rows = list(db.scalars(query.limit(params.page_size).offset(params.offset)))
     return rows, math.ceil(total / params.page_size)
+
+
+def commit_unique(db: Session, conflict: str) -> None:
+    """Commit; a unique name taken meanwhile, even by a concurrent request, becomes a 409."""
+    try:
+        db.commit()
+    except IntegrityError as exc:
+        db.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=conflict) from exc
 
 
 def not_found(what: str = "Not Found") -> HTTPException:
