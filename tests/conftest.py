@@ -103,6 +103,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "main": {"data_dir": data_dir},
         "database": {"url": database_url, "pool_size": 5},
         "security": {"secret_key": "test-secret-key-" + "x" * 32},
+        # The API tests look at the outbox, not at tasks running behind their backs.
+        "tasks": {"run_embedded": False},
     }
     values.update(overrides)
     return Settings.model_validate(values)

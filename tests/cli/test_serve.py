@@ -1,65 +1,26 @@
 """``quire serve`` as a user starts it: a real server process on a free port, real HTTP."""
 
-import os
-import socket
 import stat
 import subprocess
 import sys
-import time
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests import samples
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _clean_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("QUIRE", "PAPERMERGE__", "XDG_"))
-    }
-    env["HOME"] = str(home)
-    env.update(extra)
-    return env
+from tests.processes import clean_env, free_port, quire_serve
 
 
 @contextmanager
 def served(env: dict[str, str], *args: str) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "quire", "serve", "--port", str(port), *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"quire serve exited early:\n{process.stdout.read()}")
-            try:
-                if httpx.get(f"{base}/api/probe/", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("quire serve did not answer within 60 s")
+    with (
+        tempfile.NamedTemporaryFile(suffix=".log") as log,
+        quire_serve(env, Path(log.name), *args) as base,
+    ):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def _login(base: str, username: str, password: str) -> httpx.Response:
@@ -68,7 +29,7 @@ def _login(base: str, username: str, password: str) -> httpx.Response:
 
 def test_upstream_simplest_setup_works(tmp_path):
     """Only the two variables of Papermerge's docker quick start: admin / pass123 logs in."""
-    env = _clean_env(
+    env = clean_env(
         tmp_path, PAPERMERGE__SECURITY__SECRET_KEY="abc", PAPERMERGE__AUTH__PASSWORD="pass123"
     )
     with served(env) as base:
@@ -96,9 +57,9 @@ def test_upstream_simplest_setup_works(tmp_path):
 
 
 def test_missing_secret_key_stops_with_a_clear_message(tmp_path):
-    env = _clean_env(tmp_path, QUIRE__AUTH__PASSWORD="pw")
+    env = clean_env(tmp_path, QUIRE__AUTH__PASSWORD="pw")
     result = subprocess.run(
-        [sys.executable, "-m", "quire", "serve", "--port", str(_free_port())],
+        [sys.executable, "-m", "quire", "serve", "--port", str(free_port())],
         env=env,
         capture_output=True,
         text=True,
@@ -111,7 +72,7 @@ def test_missing_secret_key_stops_with_a_clear_message(tmp_path):
 
 def test_superuser_is_updated_idempotently_and_dev_secret_is_kept(tmp_path):
     data_dir = tmp_path / "data"
-    first_env = _clean_env(
+    first_env = clean_env(
         tmp_path, QUIRE__MAIN__DATA_DIR=str(data_dir), QUIRE__AUTH__PASSWORD="first"
     )
     with served(first_env, "--generate-secret") as base:

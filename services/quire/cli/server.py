@@ -15,6 +15,7 @@ from quire.cli.common import console, fail, open_database
 from quire.core import migrate as migrations
 from quire.core.config import Settings, get_settings
 from quire.core.logs import setup_logging
+from quire.core.tasks import outbox
 from quire.core.users import ensure_superuser
 
 
@@ -70,6 +71,11 @@ def serve(
         migrations.upgrade(database.engine)
         with database.session() as session:
             admin = ensure_superuser(session, settings.auth)
+            if not settings.redis.url and settings.tasks.run_embedded:
+                # This process is the only runner: whatever was running died with the last one.
+                resumed = outbox.recover_interrupted(session)
+                if resumed:
+                    console.print(f"resuming {resumed} interrupted task(s)")
     except SQLAlchemyError as exc:
         fail(f"cannot prepare the database at {database.engine.url!r}: {exc}")
     finally:

@@ -71,6 +71,38 @@ class RedisSettings(BaseModel):
     url: str | None = None
 
 
+QUEUES = ("ocr", "index", "path_tmpl", "s3", "previews")
+
+
+class TasksSettings(BaseModel):
+    """Background work: the outbox, its runner (embedded) or arq queues (with Redis)."""
+
+    # Seconds one run of a task may take, per queue; past it the run counts as failed.
+    timeouts: dict[str, int] = {
+        "ocr": 3600,
+        "index": 600,
+        "path_tmpl": 300,
+        "s3": 1800,
+        "previews": 300,
+    }
+    # Runs of one task before it ends ``failed``; between runs it waits backoff * 2**(run - 1).
+    max_attempts: int = Field(default=5, ge=1)
+    retry_backoff_seconds: float = Field(default=10, ge=0)
+    # How often the dispatcher looks for work it was not told about (another process's, a
+    # retry that came due, work Redis lost) and how long a dispatched task may wait to start
+    # before it is handed to the queue again.
+    sweep_interval_seconds: float = Field(default=15, gt=0)
+    redispatch_after_seconds: float = Field(default=120, gt=0)
+    # Tasks one embedded runner or one worker runs at once.
+    concurrency: int = Field(default=2, ge=1)
+    # Without Redis, whether this web process runs the outbox's tasks itself. Off for a
+    # process that must only serve requests (the test suite's API tests, for one).
+    run_embedded: bool = True
+
+    def timeout(self, queue: str) -> int:
+        return self.timeouts.get(queue, 600)
+
+
 class SearchSettings(BaseModel):
     url: str | None = None
 
@@ -103,6 +135,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     redis: RedisSettings = RedisSettings()
     search: SearchSettings = SearchSettings()
+    tasks: TasksSettings = TasksSettings()
     ocr: OcrSettings = OcrSettings()
     preview: PreviewSettings = PreviewSettings()
 

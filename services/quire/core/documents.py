@@ -18,13 +18,8 @@ from sqlalchemy.orm import Session
 
 from quire.core import files
 from quire.core.models import Document, DocumentVersion, Page
-from quire.core.storage import (
-    CHUNK_SIZE,
-    LocalStorage,
-    docver_key,
-    preview_key,
-    thumbnail_key,
-)
+from quire.core.storage import CHUNK_SIZE, LocalStorage, docver_key, thumbnail_key
+from quire.core.tasks import enqueue
 
 MAX_FILE_NAME = 200
 
@@ -101,7 +96,8 @@ def add_file(
     """Store an uploaded file as the document's next version (two for an image: as is, and PDF).
 
     Everything that can reject the file runs before anything is written. The files are in place
-    before the caller commits; if the commit fails the caller calls ``discard_files``.
+    before the caller commits; if the commit fails the caller calls ``discard_files``. The
+    previews are rendered by a task committed with the versions.
     """
     inspected = files.inspect(staged)
     pdf_bytes = None if inspected.mime_type == files.PDF else files.image_to_pdf(staged)
@@ -138,6 +134,8 @@ def add_file(
         discard_files(storage, created)
         raise
     storage.delete(thumbnail_key(document.id))
+    pdf_version = created[-1]
+    enqueue(session, "previews", {"version_id": str(pdf_version.id)}, user_id=document.user_id)
     return created
 
 
@@ -188,37 +186,3 @@ def _with_extension(name: str, mime_type: str) -> str:
     ):
         return name
     return name + extension
-
-
-def pdf_version(document: Document) -> DocumentVersion | None:
-    """The newest version with a PDF file, from which pages are rendered."""
-    for version in reversed(document.versions):
-        if version.file_name and version.is_pdf:
-            return version
-    return None
-
-
-def thumbnail(storage: LocalStorage, document: Document, width: int) -> PurePosixPath | None:
-    """The document's thumbnail, rendered on first use and kept; None while it has no file."""
-    key = thumbnail_key(document.id)
-    if storage.exists(key):
-        return key
-    version = pdf_version(document)
-    if version is None or version.file_name is None:
-        return None
-    source = storage.path(docver_key(version.id, version.file_name))
-    storage.put_bytes(key, files.render_page(source, 1, width))
-    return key
-
-
-def page_preview(storage: LocalStorage, page: Page, size: str, width: int) -> PurePosixPath | None:
-    """A page's preview, rendered on first use; an image version's pages come from its PDF."""
-    key = preview_key(page.id, size)
-    if storage.exists(key):
-        return key
-    version = page.version if page.version.is_pdf else pdf_version(page.version.document)
-    if version is None or version.file_name is None or page.number > version.page_count:
-        return None
-    source = storage.path(docver_key(version.id, version.file_name))
-    storage.put_bytes(key, files.render_page(source, page.number, width))
-    return key

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,17 +129,29 @@ def image_to_pdf(path: Path) -> bytes:
     return data
 
 
-def render_page(path: Path, page_number: int, width: int) -> bytes:
-    """Render one page (1-based) of a PDF to JPEG at the given width."""
+def render_pages(path: Path, numbers: list[int], width: int) -> Iterator[tuple[int, bytes]]:
+    """Render pages (1-based) of a PDF to JPEG at the given width, opening the file once."""
     with PDFIUM_LOCK:
         pdf = pdfium.PdfDocument(path)
         try:
-            page = pdf[page_number - 1]
-            scale = width / page.get_width()
-            image = page.render(scale=scale).to_pil().convert("RGB")
-            page.close()
+            images = []
+            for number in numbers:
+                page = pdf[number - 1]
+                bitmap = page.render(scale=width / page.get_width())
+                images.append((number, bitmap.to_pil().convert("RGB")))
+                page.close()
         finally:
             pdf.close()
+    for number, image in images:
+        yield number, _jpeg(image, width)
+
+
+def render_page(path: Path, page_number: int, width: int) -> bytes:
+    """Render one page (1-based) of a PDF to JPEG at the given width."""
+    return next(render_pages(path, [page_number], width))[1]
+
+
+def _jpeg(image: Image.Image, width: int) -> bytes:
     if image.width != width:  # pdfium rounds the scaled size; previews have exact widths
         image = image.resize((width, max(1, round(image.height * width / image.width))))
     with io.BytesIO() as buffer:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -11,9 +15,41 @@ from quire import __version__
 from quire.core.config import Settings, get_settings
 from quire.core.db import Database
 from quire.core.storage import LocalStorage
-from quire.web.api import auth, documents, groups, misc, nodes, roles, tags, tokens, users
+from quire.core.tasks.distributed import Dispatcher
+from quire.core.tasks.embedded import EmbeddedRunner
+from quire.web.api import (
+    auth,
+    documents,
+    groups,
+    misc,
+    nodes,
+    roles,
+    tags,
+    tasks,
+    tokens,
+    users,
+)
 
 log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Background work starts and stops with the app: arq dispatcher or embedded runner."""
+    settings: Settings = app.state.settings
+    if settings.redis.url:
+        dispatcher = asyncio.create_task(Dispatcher(app.state.db, settings).run())
+        yield
+        dispatcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await dispatcher
+    elif settings.tasks.run_embedded:
+        runner = EmbeddedRunner(app.state.db, app.state.storage, settings)
+        runner.start()
+        yield
+        await asyncio.to_thread(runner.stop)
+    else:
+        yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Document management: upload, OCR, file and search documents.",
         docs_url="/docs",
         openapi_url="/openapi.json",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.db = Database(
@@ -39,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.main.media_path.mkdir(parents=True, exist_ok=True)
     app.state.storage = LocalStorage(settings.main.media_path)
 
-    for module in (auth, tokens, users, groups, roles, nodes, tags, documents, misc):
+    for module in (auth, tokens, users, groups, roles, nodes, tags, documents, tasks, misc):
         app.include_router(module.router, prefix="/api")
 
     @app.exception_handler(Exception)

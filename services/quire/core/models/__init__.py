@@ -2,6 +2,7 @@
 
 from quire.core.models.nodes import Document, DocumentVersion, Folder, Node, Page
 from quire.core.models.tags import Tag, nodes_tags
+from quire.core.models.tasks import TaskRecord, TaskState
 from quire.core.models.users import ApiToken, Group, LoginFailure, Role, RoleScope, User
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "Role",
     "RoleScope",
     "Tag",
+    "TaskRecord",
+    "TaskState",
     "User",
     "nodes_tags",
 ]

@@ -32,14 +32,13 @@ from quire.core.documents import (
     add_file,
     discard_files,
     new_document,
-    page_preview,
     safe_file_name,
     staged_upload,
-    thumbnail,
 )
 from quire.core.files import UnacceptableFile, UnsupportedFileType
 from quire.core.models import Document, DocumentVersion, Folder, Page, User
 from quire.core.nodes import ancestors
+from quire.core.previews import page_preview, thumbnail
 from quire.core.storage import LocalStorage, docver_key
 from quire.web.api.common import not_found, owned_node
 from quire.web.api.node_schemas import DocumentOut, DocumentVersionOut, document_out, version_out

@@ -1,0 +1,76 @@
+"""Thumbnails and page previews: rendered by a background task after each upload.
+
+The task renders the document's thumbnail and every page at the sizes a viewer opens first
+(sm, md). Any image not there yet (lg, xl, or while the task is pending) is rendered on first
+request and kept, so readers never wait for the queue.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePosixPath
+
+from quire.core import files
+from quire.core.models import Document, DocumentVersion, Page
+from quire.core.storage import LocalStorage, docver_key, preview_key, thumbnail_key
+from quire.core.tasks import TaskContext, task
+
+EAGER_SIZES = ("sm", "md")
+
+
+def pdf_version(document: Document) -> DocumentVersion | None:
+    """The newest version with a PDF file, from which pages are rendered."""
+    for version in reversed(document.versions):
+        if version.file_name and version.is_pdf:
+            return version
+    return None
+
+
+@task("previews", queue="previews")
+def generate_previews(ctx: TaskContext, version_id: str) -> None:
+    """Render a version's page previews and, if it is the newest, the document's thumbnail.
+
+    Idempotent: every file is rewritten in place under the same name.
+    """
+    with ctx.db.session() as session:
+        version = session.get(DocumentVersion, uuid.UUID(version_id))
+        if version is None or version.file_name is None or not version.is_pdf:
+            return  # deleted since, or nothing to draw
+        source = ctx.storage.path(docver_key(version.id, version.file_name))
+        pages = {page.number: page.id for page in version.pages}
+        document_id = version.document_id
+        newest = pdf_version(version.document) is version
+    preview = ctx.settings.preview
+    for size in EAGER_SIZES:
+        for number, image in files.render_pages(source, sorted(pages), preview.width(size)):
+            ctx.storage.put_bytes(preview_key(pages[number], size), image)
+    if newest and pages:
+        ctx.storage.put_bytes(
+            thumbnail_key(document_id), files.render_page(source, 1, preview.thumbnail_size)
+        )
+
+
+def thumbnail(storage: LocalStorage, document: Document, width: int) -> PurePosixPath | None:
+    """The document's thumbnail (rendered now if the task has not yet); None without a file."""
+    key = thumbnail_key(document.id)
+    if storage.exists(key):
+        return key
+    version = pdf_version(document)
+    if version is None or version.file_name is None:
+        return None
+    source = storage.path(docver_key(version.id, version.file_name))
+    storage.put_bytes(key, files.render_page(source, 1, width))
+    return key
+
+
+def page_preview(storage: LocalStorage, page: Page, size: str, width: int) -> PurePosixPath | None:
+    """A page's preview; an image version's pages are drawn from the PDF made of it."""
+    key = preview_key(page.id, size)
+    if storage.exists(key):
+        return key
+    version = page.version if page.version.is_pdf else pdf_version(page.version.document)
+    if version is None or version.file_name is None or page.number > version.page_count:
+        return None
+    source = storage.path(docver_key(version.id, version.file_name))
+    storage.put_bytes(key, files.render_page(source, page.number, width))
+    return key

@@ -1,0 +1,69 @@
+"""Running one task: claim it, call its function, record the outcome."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from sqlalchemy import select
+
+from quire.core.config import Settings
+from quire.core.db import Database
+from quire.core.models import TaskRecord
+from quire.core.storage import LocalStorage
+from quire.core.tasks import outbox
+from quire.core.tasks.registry import TaskContext, spec
+
+log = logging.getLogger("quire.tasks")
+
+
+def execute(db: Database, storage: LocalStorage, settings: Settings, task_id: uuid.UUID) -> str:
+    """Run the task if it can be claimed; returns the state it ended in, or "not claimed".
+
+    The lease is the queue's timeout: a run that overstays it counts as failed, and a runner
+    that died is replaced once it has passed.
+    """
+    with db.session() as session:
+        queue = session.scalar(select(TaskRecord.queue).where(TaskRecord.id == task_id))
+        timeout = settings.tasks.timeout(queue or "")
+        record = outbox.claim(session, task_id, lease_seconds=timeout)
+        if record is None:
+            return "not claimed"
+        context = TaskContext(
+            db=db, storage=storage, settings=settings, task_id=record.id, attempt=record.attempts
+        )
+        fields = {"task_id": str(record.id), "task": record.name, "attempt": record.attempts}
+        started = time.perf_counter()
+        try:
+            function = spec(record.name).function
+            args = dict(record.args)
+            _call_with_timeout(lambda: function(context, **args), timeout)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            outbox.fail(session, record, error, settings.tasks)
+            log.warning("task failed", extra={**fields, "state": record.state, "error": error})
+            return record.state
+        outbox.succeed(session, record)
+        seconds = round(time.perf_counter() - started, 3)
+        log.info("task done", extra={**fields, "seconds": seconds})
+        return record.state
+
+
+def _call_with_timeout(call: Callable[[], None], timeout: float) -> None:
+    """Run ``call`` in a helper thread and stop waiting after ``timeout`` seconds.
+
+    A thread cannot be killed: an overrunning call goes on in the background, which is safe
+    because tasks are idempotent and its outcome is no longer recorded.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quire-task")
+    future = pool.submit(call)
+    try:
+        future.result(timeout=timeout)
+    except FutureTimeout:
+        raise TimeoutError(f"the task took longer than {timeout:.0f} s") from None
+    finally:
+        pool.shutdown(wait=False)

@@ -1,0 +1,188 @@
+"""The outbox table's state machine: enqueue, claim, finish, fail (with retry), sweep."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
+
+from quire.core.config import TasksSettings
+from quire.core.db import utcnow
+from quire.core.models import TaskRecord, TaskState
+from quire.core.tasks.registry import spec
+
+_ENQUEUED = "quire.enqueued"
+_listeners: list[Callable[[], None]] = []
+_listeners_lock = threading.Lock()
+
+
+def enqueue(
+    session: Session,
+    name: str,
+    args: dict[str, Any] | None = None,
+    *,
+    user_id: uuid.UUID | None = None,
+    queue: str | None = None,
+) -> TaskRecord:
+    """Record work to do; it exists once (and only if) the caller's transaction commits."""
+    record = TaskRecord(
+        id=uuid.uuid4(),
+        name=name,
+        queue=queue or spec(name).queue,
+        args=args or {},
+        user_id=user_id,
+        created_at=utcnow(),
+        available_at=utcnow(),
+    )
+    session.add(record)
+    session.info[_ENQUEUED] = True
+    return record
+
+
+def on_enqueued(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call ``callback`` after every commit that enqueued work; returns a function to undo it."""
+    with _listeners_lock:
+        _listeners.append(callback)
+
+    def remove() -> None:
+        with _listeners_lock:
+            if callback in _listeners:
+                _listeners.remove(callback)
+
+    return remove
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_dispatchers(session: Session) -> None:
+    if session.info.pop(_ENQUEUED, False):
+        with _listeners_lock:
+            callbacks = list(_listeners)
+        for callback in callbacks:
+            callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_ENQUEUED, None)
+
+
+def claim(session: Session, task_id: uuid.UUID, lease_seconds: float) -> TaskRecord | None:
+    """Take a task to run it: pending, or running under an expired lease (its runner died).
+
+    One conditional UPDATE, so two runners handed the same task cannot both take it.
+    """
+    now = utcnow()
+    result = session.execute(
+        update(TaskRecord)
+        .where(
+            TaskRecord.id == task_id,
+            or_(
+                TaskRecord.state == TaskState.pending.value,
+                (TaskRecord.state == TaskState.running.value) & (TaskRecord.lease_until < now),
+            ),
+        )
+        .values(
+            state=TaskState.running.value,
+            attempts=TaskRecord.attempts + 1,
+            started_at=now,
+            lease_until=now + timedelta(seconds=lease_seconds),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(TaskRecord, task_id, populate_existing=True)
+
+
+def succeed(session: Session, record: TaskRecord) -> None:
+    record.state = TaskState.succeeded.value
+    record.finished_at = utcnow()
+    record.lease_until = None
+    record.last_error = None
+    session.commit()
+
+
+def fail(session: Session, record: TaskRecord, error: str, settings: TasksSettings) -> None:
+    """Record a failed run: retried later with backoff, or ``failed`` for good."""
+    record.last_error = error[:4000]
+    record.lease_until = None
+    record.dispatched_at = None
+    if record.attempts >= settings.max_attempts:
+        record.state = TaskState.failed.value
+        record.finished_at = utcnow()
+    else:
+        record.state = TaskState.pending.value
+        delay = settings.retry_backoff_seconds * 2 ** (record.attempts - 1)
+        record.available_at = utcnow() + timedelta(seconds=delay)
+    session.commit()
+
+
+def release(session: Session, task_id: uuid.UUID) -> None:
+    """Give a claimed task back untouched (the runner is stopping), to run again at once."""
+    session.execute(
+        update(TaskRecord)
+        .where(TaskRecord.id == task_id, TaskRecord.state == TaskState.running.value)
+        .values(
+            state=TaskState.pending.value,
+            attempts=TaskRecord.attempts - 1,
+            lease_until=None,
+            dispatched_at=None,
+        )
+    )
+    session.commit()
+
+
+def retry(session: Session, record: TaskRecord) -> None:
+    """Run a failed task again, with a fresh count of attempts."""
+    record.state = TaskState.pending.value
+    record.attempts = 0
+    record.available_at = utcnow()
+    record.dispatched_at = None
+    record.finished_at = None
+    session.commit()
+
+
+def due(session: Session, settings: TasksSettings, limit: int = 200) -> list[TaskRecord]:
+    """Work to hand out now: pending and due, never dispatched or dispatched long ago without
+    starting, or running under a lease that expired."""
+    now = utcnow()
+    stale = now - timedelta(seconds=settings.redispatch_after_seconds)
+    query = (
+        select(TaskRecord)
+        .where(
+            or_(
+                (TaskRecord.state == TaskState.pending.value)
+                & (TaskRecord.available_at <= now)
+                & (TaskRecord.dispatched_at.is_(None) | (TaskRecord.dispatched_at < stale)),
+                (TaskRecord.state == TaskState.running.value) & (TaskRecord.lease_until < now),
+            )
+        )
+        .order_by(TaskRecord.available_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def mark_dispatched(session: Session, task_ids: list[uuid.UUID], at: datetime) -> None:
+    if task_ids:
+        session.execute(
+            update(TaskRecord).where(TaskRecord.id.in_(task_ids)).values(dispatched_at=at)
+        )
+        session.commit()
+
+
+def recover_interrupted(session: Session) -> int:
+    """At the start of the only process that runs tasks: what was running has no runner."""
+    result = session.execute(
+        update(TaskRecord)
+        .where(TaskRecord.state == TaskState.running.value)
+        .values(state=TaskState.pending.value, lease_until=None, dispatched_at=None)
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]

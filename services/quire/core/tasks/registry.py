@@ -1,0 +1,68 @@
+"""Task functions by name. The same functions run in-process or in ``quire worker``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from quire.core.config import QUEUES, Settings
+from quire.core.db import Database
+from quire.core.storage import LocalStorage
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """What a task function gets besides its arguments."""
+
+    db: Database
+    storage: LocalStorage
+    settings: Settings
+    task_id: uuid.UUID
+    attempt: int
+
+
+TaskFunction = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    queue: str
+    function: TaskFunction
+
+
+TASKS: dict[str, TaskSpec] = {}
+
+
+def task(name: str, queue: str) -> Callable[[TaskFunction], TaskFunction]:
+    """Register ``function(ctx, **args)`` as the task ``name`` on ``queue``.
+
+    Tasks must be idempotent: any of them may run more than once (a runner died after doing
+    the work but before recording it).
+    """
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+
+    def register(function: TaskFunction) -> TaskFunction:
+        if name in TASKS:
+            raise ValueError(f"task {name!r} is registered twice")
+        TASKS[name] = TaskSpec(name=name, queue=queue, function=function)
+        return function
+
+    return register
+
+
+def load_tasks() -> dict[str, TaskSpec]:
+    """Import every module that defines tasks, so that the registry is complete."""
+    from quire.core import previews  # noqa: F401
+    from quire.core.tasks import builtin  # noqa: F401
+
+    return TASKS
+
+
+def spec(name: str) -> TaskSpec:
+    try:
+        return load_tasks()[name]
+    except KeyError:
+        raise LookupError(f"no task named {name!r}") from None

@@ -1,0 +1,84 @@
+"""``/api/tasks``: the caller's background work — state, attempts, last error — and retry.
+
+Operators see everyone's with ``quire tasks``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quire.core.models import TaskRecord, TaskState, User
+from quire.core.tasks import outbox
+from quire.web.api.common import PageParams, Paginated, not_found, page_params, paginate
+from quire.web.deps import CurrentUser, DbSession
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+class Task(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    queue: str
+    args: dict[str, Any]
+    state: TaskState
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def _own_task(db: Session, user: User, task_id: uuid.UUID) -> TaskRecord:
+    record = db.get(TaskRecord, task_id)
+    if record is None or record.user_id != user.id:
+        raise not_found("Task not found")
+    return record
+
+
+@router.get("/", response_model=Paginated[Task])
+def list_tasks(
+    user: CurrentUser,
+    db: DbSession,
+    params: Annotated[PageParams, Depends(page_params)],
+    state: TaskState | None = None,
+) -> Paginated[Task]:
+    """The caller's tasks, newest first."""
+    query = select(TaskRecord).where(TaskRecord.user_id == user.id)
+    if state is not None:
+        query = query.where(TaskRecord.state == state.value)
+    rows, num_pages = paginate(
+        db, query.order_by(TaskRecord.created_at.desc(), TaskRecord.id), params
+    )
+    return Paginated(
+        page_size=params.page_size,
+        page_number=params.page_number,
+        num_pages=num_pages,
+        items=[Task.model_validate(row) for row in rows],
+    )
+
+
+@router.get("/{task_id}", response_model=Task)
+def get_task(task_id: uuid.UUID, user: CurrentUser, db: DbSession) -> TaskRecord:
+    return _own_task(db, user, task_id)
+
+
+@router.post("/{task_id}/retry", response_model=Task)
+def retry_task(task_id: uuid.UUID, user: CurrentUser, db: DbSession) -> TaskRecord:
+    """Run a failed task again."""
+    record = _own_task(db, user, task_id)
+    if record.state != TaskState.failed.value:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"only failed tasks can be retried; this one is {record.state}",
+        )
+    outbox.retry(db, record)
+    return record

@@ -1,0 +1,190 @@
+"""The outbox's state machine on every database: enqueue, claim, retry with backoff, sweep."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from quire.core.config import Settings, TasksSettings
+from quire.core.db import utcnow
+from quire.core.models import TaskRecord, TaskState
+from quire.core.tasks import TaskContext, enqueue, outbox, task
+from quire.core.tasks.execute import execute
+
+CALLS: list[str] = []
+
+
+@task("test_record_call", queue="index")
+def record_call(ctx: TaskContext, label: str) -> None:
+    CALLS.append(label)
+
+
+@task("test_always_fails", queue="index")
+def always_fails(ctx: TaskContext) -> None:
+    raise RuntimeError("the scanner caught fire")
+
+
+@task("test_sleeps", queue="path_tmpl")
+def sleeps(ctx: TaskContext, seconds: float) -> None:
+    time.sleep(seconds)
+
+
+@pytest.fixture
+def settings(app) -> Settings:
+    base: Settings = app.state.settings
+    return base.model_copy(
+        update={
+            "tasks": TasksSettings(
+                max_attempts=3, retry_backoff_seconds=60, timeouts={"path_tmpl": 1}
+            )
+        }
+    )
+
+
+def records(db):
+    with db.session() as session:
+        return list(session.scalars(select(TaskRecord).order_by(TaskRecord.created_at)))
+
+
+def test_work_is_recorded_only_if_its_transaction_commits(db):
+    with db.session() as session:
+        enqueue(session, "test_record_call", {"label": "kept"})
+        session.commit()
+        enqueue(session, "test_record_call", {"label": "dropped"})
+        session.rollback()
+    assert [r.args["label"] for r in records(db)] == ["kept"]
+    assert records(db)[0].queue == "index"
+
+
+def test_commit_wakes_the_dispatchers(db):
+    woken = threading.Event()
+    remove = outbox.on_enqueued(woken.set)
+    try:
+        with db.session() as session:
+            enqueue(session, "test_record_call", {"label": "x"})
+            assert not woken.is_set()
+            session.commit()
+        assert woken.is_set()
+    finally:
+        remove()
+
+
+def test_a_task_is_claimed_once(db):
+    with db.session() as session:
+        record = enqueue(session, "test_record_call", {"label": "x"})
+        session.commit()
+    with db.session() as first, db.session() as second:
+        assert outbox.claim(first, record.id, lease_seconds=60) is not None
+        assert outbox.claim(second, record.id, lease_seconds=60) is None
+
+
+def test_an_expired_lease_lets_another_runner_take_over(db):
+    with db.session() as session:
+        record = enqueue(session, "test_record_call", {"label": "x"})
+        session.commit()
+        claimed = outbox.claim(session, record.id, lease_seconds=0)
+        assert claimed is not None
+    time.sleep(0.01)
+    with db.session() as session:
+        again = outbox.claim(session, record.id, lease_seconds=60)
+        assert again is not None
+        assert again.attempts == 2
+
+
+def test_execute_runs_the_function_and_records_success(db, app, settings):
+    CALLS.clear()
+    with db.session() as session:
+        record = enqueue(session, "test_record_call", {"label": "hello"})
+        session.commit()
+    assert execute(db, app.state.storage, settings, record.id) == "succeeded"
+    assert CALLS == ["hello"]
+    # Handed out again (a second dispatch): it does not run twice.
+    assert execute(db, app.state.storage, settings, record.id) == "not claimed"
+    assert CALLS == ["hello"]
+    (done,) = records(db)
+    assert (done.state, done.attempts, done.finished_at is not None) == ("succeeded", 1, True)
+
+
+def test_failures_retry_with_backoff_then_end_failed(db, app, settings):
+    with db.session() as session:
+        record = enqueue(session, "test_always_fails")
+        session.commit()
+    for attempt in range(1, 4):
+        state = execute(db, app.state.storage, settings, record.id)
+        (row,) = records(db)
+        assert row.attempts == attempt
+        assert row.last_error == "RuntimeError: the scanner caught fire"
+        if attempt < 3:
+            assert state == "pending"
+            wait = (row.available_at - utcnow()).total_seconds()
+            assert 60 * 2 ** (attempt - 1) - 5 < wait <= 60 * 2 ** (attempt - 1)
+            with db.session() as session:
+                assert record.id not in [r.id for r in outbox.due(session, settings.tasks)]
+                # Let it come due now.
+                session.get(TaskRecord, record.id).available_at = utcnow()
+                session.commit()
+        else:
+            assert state == "failed"
+    with db.session() as session:
+        assert outbox.due(session, settings.tasks) == []
+        outbox.retry(session, session.get(TaskRecord, record.id))
+        assert [r.id for r in outbox.due(session, settings.tasks)] == [record.id]
+
+
+def test_a_task_over_its_queues_timeout_fails(db, app, settings):
+    with db.session() as session:
+        record = enqueue(session, "test_sleeps", {"seconds": 3})
+        session.commit()
+    started = time.monotonic()
+    assert execute(db, app.state.storage, settings, record.id) == "pending"
+    assert time.monotonic() - started < 2.5
+    assert "longer than 1 s" in records(db)[0].last_error
+
+
+def test_unknown_task_names_and_bad_arguments_fail_readably(db, app, settings):
+    with db.session() as session:
+        session.add(TaskRecord(name="no_such_task", queue="index", args={}))
+        record = enqueue(session, "test_record_call", {"wrong": 1})
+        session.commit()
+    for row in records(db):
+        execute(db, app.state.storage, settings, row.id)
+    errors = {row.name: row.last_error for row in records(db)}
+    assert "no task named 'no_such_task'" in errors["no_such_task"]
+    assert "TypeError" in errors["test_record_call"]
+    assert record.id
+
+
+def test_due_sweeps_what_was_lost(db, settings):
+    now = utcnow()
+    with db.session() as session:
+        fresh = enqueue(session, "test_record_call", {"label": "fresh"})
+        recently = enqueue(session, "test_record_call", {"label": "recently dispatched"})
+        lost = enqueue(session, "test_record_call", {"label": "dispatched long ago"})
+        dead = enqueue(session, "test_record_call", {"label": "runner died"})
+        alive = enqueue(session, "test_record_call", {"label": "running"})
+        later = enqueue(session, "test_record_call", {"label": "not yet"})
+        session.flush()
+        recently.dispatched_at = now
+        lost.dispatched_at = now - timedelta(seconds=settings.tasks.redispatch_after_seconds + 1)
+        dead.state, dead.lease_until = TaskState.running.value, now - timedelta(seconds=1)
+        alive.state, alive.lease_until = TaskState.running.value, now + timedelta(seconds=60)
+        later.available_at = now + timedelta(seconds=60)
+        session.commit()
+        due = {r.args["label"] for r in outbox.due(session, settings.tasks)}
+    assert due == {"fresh", "dispatched long ago", "runner died"}
+    assert fresh.id
+
+
+def test_recovery_and_release_put_work_back(db):
+    with db.session() as session:
+        one = enqueue(session, "test_record_call", {"label": "1"})
+        two = enqueue(session, "test_record_call", {"label": "2"})
+        session.commit()
+        outbox.claim(session, one.id, lease_seconds=600)
+        outbox.claim(session, two.id, lease_seconds=600)
+        outbox.release(session, two.id)
+        assert outbox.recover_interrupted(session) == 1
+    states = {r.args["label"]: (r.state, r.attempts) for r in records(db)}
+    assert states == {"1": ("pending", 1), "2": ("pending", 0)}
