@@ -12,6 +12,7 @@ import re
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,34 +58,40 @@ def service_urls() -> dict[str, str]:
     return _service_urls()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A new, migrated database on one backend; dropped at the end of the session."""
-    backend = request.param
+@contextmanager
+def empty_database(backend: str, service_urls: dict[str, str], workdir: Path) -> Iterator[str]:
+    """A new, empty database on ``backend``, dropped afterwards."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'quire.sqlite3'}"
-        _migrate(url)
-        yield url
+        yield f"sqlite:///{workdir / f'quire-{uuid.uuid4().hex[:8]}.sqlite3'}"
         return
-    service = request.getfixturevalue("service_urls")
     server_url = make_url(
-        service["QUIRE_TEST_POSTGRES_URL" if backend == "postgresql" else "QUIRE_TEST_MARIADB_URL"]
+        service_urls[
+            "QUIRE_TEST_POSTGRES_URL" if backend == "postgresql" else "QUIRE_TEST_MARIADB_URL"
+        ]
     )
     name = f"quire_t_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"CREATE DATABASE {name}"))
-    url = server_url.set(database=name).render_as_string(hide_password=False)
-    _migrate(url)
-    yield url
-    with admin.connect() as connection:
-        if backend == "postgresql":
-            connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        else:
-            connection.execute(text(f"DROP DATABASE {name}"))
-    admin.dispose()
+    try:
+        yield server_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        force = " WITH (FORCE)" if backend == "postgresql" else ""
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE {name}{force}"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A new, migrated database on one backend, for the whole session."""
+    backend = request.param
+    services = {} if backend == "sqlite" else request.getfixturevalue("service_urls")
+    with empty_database(backend, services, tmp_path_factory.mktemp(backend)) as url:
+        _migrate(url)
+        yield url
 
 
 def _migrate(url: str) -> None:

@@ -18,9 +18,9 @@ from tests.processes import clean_env, free_port, quire_serve
 def served(env: dict[str, str], *args: str) -> Iterator[str]:
     with (
         tempfile.NamedTemporaryFile(suffix=".log") as log,
-        quire_serve(env, Path(log.name), *args) as base,
+        quire_serve(env, Path(log.name), *args) as server,
     ):
-        yield base
+        yield server.base
 
 
 def _login(base: str, username: str, password: str) -> httpx.Response:

@@ -182,6 +182,10 @@ class QueueWorkers:
             worker = self.workers[queue] = make_worker(self.settings, self.db, self.storage, queue)
             try:
                 await worker.async_run()
+            except asyncio.CancelledError:
+                # arq ends a graceful stop by cancelling its own main task.
+                if not self.stopping:
+                    raise
             except (TimeoutError, RedisError, OSError) as exc:
                 log.warning("lost Redis; reconnecting", extra={"queue": queue, "error": str(exc)})
                 await asyncio.sleep(1)

@@ -269,13 +269,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Indexes go with their tables (MariaDB refuses to drop one a foreign key uses).
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("fk_users_home_folder_id_nodes"), type_="foreignkey")
         batch_op.drop_constraint(op.f("fk_users_inbox_folder_id_nodes"), type_="foreignkey")
     op.drop_table("pages")
-    with op.batch_alter_table("document_versions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_document_versions_sha256"))
-
     op.drop_table("document_versions")
     op.drop_table("nodes_tags")
     op.drop_table("documents")
@@ -283,19 +281,10 @@ def downgrade() -> None:
     op.drop_table("users_groups")
     op.drop_table("tags")
     op.drop_table("role_scopes")
-    with op.batch_alter_table("nodes", schema=None) as batch_op:
-        batch_op.drop_index("ix_nodes_user")
-        batch_op.drop_index("ix_nodes_parent_title")
-        batch_op.drop_index("ix_nodes_parent_created")
-        batch_op.drop_index("ix_nodes_parent_listing")
-
     op.drop_table("nodes")
     op.drop_table("groups_roles")
     op.drop_table("api_tokens")
     op.drop_table("users")
     op.drop_table("roles")
-    with op.batch_alter_table("login_failures", schema=None) as batch_op:
-        batch_op.drop_index("ix_login_failures_key_at")
-
     op.drop_table("login_failures")
     op.drop_table("groups")
