@@ -11,7 +11,9 @@ from quire.core.config import Settings, TasksSettings
 from quire.core.db import utcnow
 from quire.core.models import TaskRecord, TaskState
 from quire.core.tasks import TaskContext, enqueue, outbox, task
+from quire.core.tasks.embedded import EmbeddedRunner
 from quire.core.tasks.execute import execute
+from tests.processes import wait_for
 
 CALLS: list[str] = []
 
@@ -188,3 +190,22 @@ def test_recovery_and_release_put_work_back(db):
         assert outbox.recover_interrupted(session) == 1
     states = {r.args["label"]: (r.state, r.attempts) for r in records(db)}
     assert states == {"1": ("pending", 1), "2": ("pending", 0)}
+
+
+def test_a_failing_task_does_not_hold_up_the_rest(db, app, settings):
+    CALLS.clear()
+    with db.session() as session:
+        broken = enqueue(session, "test_always_fails")
+        session.commit()
+        for label in ("a", "b", "c"):
+            enqueue(session, "test_record_call", {"label": label})
+            session.commit()
+    runner = EmbeddedRunner(db, app.state.storage, settings)
+    runner.start()
+    try:
+        wait_for(lambda: sorted(CALLS) == ["a", "b", "c"], 20, "the healthy tasks to run")
+    finally:
+        runner.stop()
+    states = {r.id: r.state for r in records(db)}
+    assert states.pop(broken.id) == "pending"  # waiting out its backoff
+    assert set(states.values()) == {"succeeded"}
