@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import HTTPException, Query, status
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from quire.core.models import Node, User
 
 T = TypeVar("T")
+RowT = TypeVar("RowT")
 ItemT = TypeVar("ItemT")
 NodeT = TypeVar("NodeT", bound=Node)
 
@@ -65,6 +67,32 @@ def paginate(
     total = db.scalar(count) or 0
     rows = list(db.scalars(query.limit(params.page_size).offset(params.offset)))
     return rows, math.ceil(total / params.page_size)
+
+
+def page(
+    db: Session, query: Select[T], params: PageParams, to_item: Callable[[T], ItemT]
+) -> Paginated[ItemT]:
+    """One page of ``query``'s rows, each made an item by ``to_item``."""
+    rows, num_pages = paginate(db, query, params)
+    return Paginated[ItemT](
+        page_size=params.page_size,
+        page_number=params.page_number,
+        num_pages=num_pages,
+        items=[to_item(row) for row in rows],
+    )
+
+
+def rows_by_ids(db: Session, model: type[RowT], ids: Iterable[uuid.UUID], what: str) -> list[RowT]:
+    """The rows of ``model`` with these ids; any unknown id is a 422 naming it."""
+    wanted = set(ids)
+    found = list(db.scalars(select(model).where(model.id.in_(wanted))))  # type: ignore[attr-defined]
+    missing = wanted - {row.id for row in found}  # type: ignore[attr-defined]
+    if missing:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"unknown {what} ids: {', '.join(sorted(map(str, missing)))}",
+        )
+    return found
 
 
 def commit_unique(db: Session, conflict: str) -> None:

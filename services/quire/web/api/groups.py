@@ -16,7 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from quire.core import models, scopes
-from quire.web.api.common import PageParams, Paginated, commit_unique, page_params, paginate
+from quire.web.api.common import (
+    PageParams,
+    Paginated,
+    commit_unique,
+    page,
+    page_params,
+    rows_by_ids,
+)
 from quire.web.api.roles import Role, roles_by_ids
 from quire.web.deps import DbSession, require
 
@@ -58,16 +65,7 @@ class UpdateGroup(BaseModel):
 
 
 def groups_by_ids(db: Session, ids: Iterable[uuid.UUID]) -> list[models.Group]:
-    """The groups with these ids; any unknown id is a 422 naming it."""
-    wanted = set(ids)
-    found = list(db.scalars(select(models.Group).where(models.Group.id.in_(wanted))))
-    missing = wanted - {group.id for group in found}
-    if missing:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"unknown group ids: {', '.join(sorted(map(str, missing)))}",
-        )
-    return found
+    return rows_by_ids(db, models.Group, ids, "group")
 
 
 def _get_group(db: Session, group_id: uuid.UUID) -> models.Group:
@@ -92,13 +90,7 @@ def list_groups(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Paginated[Group]:
     query = select(models.Group).order_by(models.Group.name, models.Group.id)
-    rows, num_pages = paginate(db, query, params)
-    return Paginated[Group](
-        page_size=params.page_size,
-        page_number=params.page_number,
-        num_pages=num_pages,
-        items=[Group.model_validate(row) for row in rows],
-    )
+    return page(db, query, params, Group.model_validate)
 
 
 @router.get("/{group_id}")

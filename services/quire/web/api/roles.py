@@ -16,7 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quire.core import models, scopes
-from quire.web.api.common import PageParams, Paginated, commit_unique, page_params, paginate
+from quire.web.api.common import (
+    PageParams,
+    Paginated,
+    commit_unique,
+    page,
+    page_params,
+    rows_by_ids,
+)
 from quire.web.deps import DbSession, require
 
 router = APIRouter(prefix="/roles", tags=["roles"])
@@ -56,16 +63,7 @@ class UpdateRole(BaseModel):
 
 
 def roles_by_ids(db: Session, ids: Iterable[uuid.UUID]) -> list[models.Role]:
-    """The roles with these ids; any unknown id is a 422 naming it."""
-    wanted = set(ids)
-    found = list(db.scalars(select(models.Role).where(models.Role.id.in_(wanted))))
-    missing = wanted - {role.id for role in found}
-    if missing:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"unknown role ids: {', '.join(sorted(map(str, missing)))}",
-        )
-    return found
+    return rows_by_ids(db, models.Role, ids, "role")
 
 
 def _get_role(db: Session, role_id: uuid.UUID) -> models.Role:
@@ -97,13 +95,7 @@ def list_roles(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Paginated[Role]:
     query = select(models.Role).order_by(models.Role.name, models.Role.id)
-    rows, num_pages = paginate(db, query, params)
-    return Paginated[Role](
-        page_size=params.page_size,
-        page_number=params.page_number,
-        num_pages=num_pages,
-        items=[Role.model_validate(row) for row in rows],
-    )
+    return page(db, query, params, Role.model_validate)
 
 
 @router.get("/{role_id}")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from quire.core import models, scopes
-from quire.web.api.common import PageParams, Paginated, commit_unique, page_params, paginate
+from quire.web.api.common import PageParams, Paginated, commit_unique, page, page_params
 from quire.web.deps import DbSession, require
 
 router = APIRouter(prefix="/tags", tags=["tags"])
@@ -131,13 +131,7 @@ def list_tags(
     order_by: TagOrder = TagOrder.by_name,
 ) -> Paginated[Tag]:
     query = _matching(_own_tags(user), text).order_by(*_ORDER[order_by], models.Tag.id)
-    rows, num_pages = paginate(db, query, params)
-    return Paginated[Tag](
-        page_size=params.page_size,
-        page_number=params.page_number,
-        num_pages=num_pages,
-        items=[Tag.model_validate(row) for row in rows],
-    )
+    return page(db, query, params, Tag.model_validate)
 
 
 @router.get("/all")

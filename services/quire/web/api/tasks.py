@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from quire.core.models import TaskRecord, TaskState, User
 from quire.core.tasks import outbox
-from quire.web.api.common import PageParams, Paginated, not_found, page_params, paginate
+from quire.web.api.common import PageParams, Paginated, not_found, page, page_params
 from quire.web.deps import CurrentUser, DbSession
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -55,15 +55,8 @@ def list_tasks(
     query = select(TaskRecord).where(TaskRecord.user_id == user.id)
     if state is not None:
         query = query.where(TaskRecord.state == state.value)
-    rows, num_pages = paginate(
-        db, query.order_by(TaskRecord.created_at.desc(), TaskRecord.id), params
-    )
-    return Paginated(
-        page_size=params.page_size,
-        page_number=params.page_number,
-        num_pages=num_pages,
-        items=[Task.model_validate(row) for row in rows],
-    )
+    query = query.order_by(TaskRecord.created_at.desc(), TaskRecord.id)
+    return page(db, query, params, Task.model_validate)
 
 
 @router.get("/{task_id}", response_model=Task)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from quire.core import models, scopes
 from quire.core.security import hash_password
 from quire.core.users import UsernameTaken, create_user
-from quire.web.api.common import PageParams, Paginated, commit_unique, page_params, paginate
+from quire.web.api.common import PageParams, Paginated, commit_unique, page, page_params
 from quire.web.api.groups import Group, groups_by_ids
 from quire.web.api.roles import Role, roles_by_ids
 from quire.web.deps import DbSession, require, user_scopes
@@ -154,13 +154,7 @@ def list_users(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Paginated[User]:
     query = select(models.User).options(*_WITH_ACCESS).order_by(models.User.username)
-    rows, num_pages = paginate(db, query, params)
-    return Paginated[User](
-        page_size=params.page_size,
-        page_number=params.page_number,
-        num_pages=num_pages,
-        items=[_out(row) for row in rows],
-    )
+    return page(db, query, params, _out)
 
 
 @router.get("/all")
