@@ -55,6 +55,37 @@ def _already_there(session: Session, parent_id: uuid.UUID, sha256: str) -> bool:
     return session.scalar(query) is not None
 
 
+def _import_file(
+    session: Session,
+    storage: LocalStorage,
+    owner: User,
+    parent_id: uuid.UUID,
+    file_path: Path,
+    *,
+    max_bytes: int,
+    lang: str,
+) -> bool:
+    """Store one file as a document in ``parent_id``; False if it is there already."""
+    with (
+        file_path.open("rb") as source,
+        staged_upload(storage, source, max_bytes=max_bytes) as (staged, size, sha256),
+    ):
+        if _already_there(session, parent_id, sha256):
+            return False
+        document = new_document(
+            session, title=file_path.name, user_id=owner.id, parent_id=parent_id, lang=lang
+        )
+        versions = add_file(
+            session, storage, document, staged, file_name=file_path.name, size=size, sha256=sha256
+        )
+        try:
+            session.commit()
+        except Exception:
+            discard_files(storage, versions)
+            raise
+        return True
+
+
 def import_path(
     path: Annotated[Path, typer.Argument(exists=True, readable=True, resolve_path=True)],
     user: Annotated[str, typer.Option(help="Owner of the imported documents.")] = "admin",
@@ -66,61 +97,49 @@ def import_path(
     settings = get_settings()
     storage = LocalStorage(settings.main.media_path)
     storage.root.mkdir(parents=True, exist_ok=True)
-    max_bytes = settings.main.max_file_size_mb << 20
+    base = path.parent if path.is_file() else path
     candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
     wanted = [p for p in candidates if p.suffix.lower() in SUFFIXES]
-    base = path.parent if path.is_file() else path
-    database = open_database(settings)
-    imported = skipped = 0
+    counts = {"imported": 0, "already there": 0}
     rejected: list[str] = []
+    database = open_database(settings)
     with database.session() as session, _progress() as progress:
         owner = session.scalar(select(User).where(User.username == user))
         if owner is None:
             fail(f"no user named {user!r}")
         root_id = owner.inbox_folder_id if target == "inbox" else owner.home_folder_id
         assert root_id is not None
-        task = progress.add_task("importing", total=len(wanted))
+        bar = progress.add_task("importing", total=len(wanted))
         for file_path in wanted:
-            progress.update(task, description=str(file_path.relative_to(base))[-50:])
+            relative = file_path.relative_to(base)
+            progress.update(bar, description=str(relative)[-50:])
             parent_id = root_id
-            for part in file_path.relative_to(base).parent.parts:
+            for part in relative.parent.parts:
                 parent_id = _folder(session, owner, parent_id, part)
-            with file_path.open("rb") as source:
-                try:
-                    with staged_upload(storage, source, max_bytes=max_bytes) as (staged, size, sha):
-                        if _already_there(session, parent_id, sha):
-                            skipped += 1
-                            session.commit()
-                            progress.advance(task)
-                            continue
-                        document = new_document(
-                            session,
-                            title=file_path.name,
-                            user_id=owner.id,
-                            parent_id=parent_id,
-                            lang=settings.ocr.default_lang_code,
-                        )
-                        versions = add_file(
-                            session,
-                            storage,
-                            document,
-                            staged,
-                            file_name=file_path.name,
-                            size=size,
-                            sha256=sha,
-                        )
-                        try:
-                            session.commit()
-                        except Exception:
-                            discard_files(storage, versions)
-                            raise
-                        imported += 1
-                except (files.UnacceptableFile, FileTooLarge) as exc:
-                    session.rollback()
-                    rejected.append(f"{file_path}: {exc}")
-            progress.advance(task)
+            try:
+                imported = _import_file(
+                    session,
+                    storage,
+                    owner,
+                    parent_id,
+                    file_path,
+                    max_bytes=settings.main.max_file_size_mb << 20,
+                    lang=settings.ocr.default_lang_code,
+                )
+                counts["imported" if imported else "already there"] += 1
+            except (files.UnacceptableFile, FileTooLarge) as exc:
+                session.rollback()
+                rejected.append(f"{file_path}: {exc}")
+            progress.advance(bar)
     database.dispose()
-    console.print(f"imported {imported}, already there {skipped}, rejected {len(rejected)}")
+    _report(counts, rejected)
+
+
+def _report(counts: dict[str, int], rejected: list[str]) -> None:
+    console.print(
+        f"imported {counts['imported']}, already there {counts['already there']}, "
+        f"rejected {len(rejected)}"
+    )
     for line in rejected:
         console.print(f"  [yellow]rejected[/yellow] {line}")
     if rejected:
