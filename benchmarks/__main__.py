@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import core
+from benchmarks import core, ocr, tasks
 
 
 def main() -> None:
@@ -45,6 +45,33 @@ def main() -> None:
             )
     console.print(table)
     console.print("targets: listing p95 < 50 ms; uploads >= 20 documents/s on 2 cores")
+    tasks_table(console, backends)
+    ocr.report(console)
+
+
+def tasks_table(console: Console, backends: list[str]) -> None:
+    table = Table(
+        title=f"Tasks: {tasks.TASKS} no-op tasks, one commit each, as fast as one thread "
+        f"commits them; concurrency {tasks.CONCURRENCY}"
+    )
+    for column in ("mode", "database", "tasks/s", "delay p50 ms", "delay p95 ms", "tasks/s / arq"):
+        table.add_column(column, justify="right")
+    with tempfile.TemporaryDirectory(prefix="quire-bench-") as workdir:
+        figures, arq = tasks.run_all(backends, Path(workdir), console.print)
+    for f in [*figures, arq]:
+        table.add_row(
+            f.mode,
+            f.backend,
+            f"{f.tasks_per_s:.0f}",
+            f"{f.delay_p50_ms:.1f}",
+            f"{f.delay_p95_ms:.1f}",
+            f"{f.tasks_per_s / arq.tasks_per_s:.2f}",
+        )
+    console.print(table)
+    console.print(
+        "delay: commit (arq: enqueue) -> start; tasks/s: first commit -> last finished. "
+        "arq only: the same jobs straight into arq, a plain arq worker, no database"
+    )
 
 
 if __name__ == "__main__":

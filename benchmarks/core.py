@@ -158,8 +158,15 @@ def _upload_all(base: str, headers: dict[str, str], documents: list[bytes]) -> f
         return len(documents) / (time.perf_counter() - started)
 
 
+# The upload figures measure uploads: OCR of the uploaded documents is benchmarks/ocr.py's.
+NO_OCR = {"QUIRE__OCR__AUTOMATIC": "false"}
+
+
 def run(backend: str, workdir: Path) -> CoreFigures:
-    with fresh_database(backend, workdir) as url, quire_server(url, workdir / backend) as server:
+    with (
+        fresh_database(backend, workdir) as url,
+        quire_server(url, workdir / backend, extra_env=NO_OCR) as server,
+    ):
         client = httpx.Client(base_url=server.base, headers=server.headers, timeout=60)
         me = client.get("/api/users/me").json()
         folder = client.post(

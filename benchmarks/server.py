@@ -56,7 +56,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def quire_server(database_url: str, data_dir: Path, workers: int = 2) -> Iterator[Server]:
+def quire_server(
+    database_url: str,
+    data_dir: Path,
+    workers: int = 2,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QUIRE__", "PAPERMERGE__"))}
     env.update(
@@ -64,6 +69,7 @@ def quire_server(database_url: str, data_dir: Path, workers: int = 2) -> Iterato
         QUIRE__MAIN__DATA_DIR=str(data_dir),
         QUIRE__SECURITY__SECRET_KEY="bench-" + "k" * 40,
         QUIRE__AUTH__PASSWORD=ADMIN_PASSWORD,
+        **(extra_env or {}),
     )
     process = subprocess.Popen(
         [

@@ -112,6 +112,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "security": {"secret_key": "test-secret-key-" + "x" * 32},
         # The API tests look at the outbox, not at tasks running behind their backs.
         "tasks": {"run_embedded": False},
+        # OCR is the subject of tests/ocr, which turn it on; elsewhere it would add tasks.
+        "ocr": {"automatic": False},
     }
     values.update(overrides)
     return Settings.model_validate(values)

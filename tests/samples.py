@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import io
 
+import img2pdf
 import pikepdf
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
+
+# Installed with fonts-dejavu-core (scripts/system-packages.txt).
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+SCAN_DPI = 300
 
 
 def pdf_with_text(pages: list[str]) -> bytes:
@@ -55,3 +60,22 @@ def multipage_tiff(pages: int = 3) -> bytes:
     buffer = io.BytesIO()
     frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
     return buffer.getvalue()
+
+
+def scanned_page(text: str, format: str = "PNG") -> bytes:
+    """A scan: an A5 page at 300 dpi with large black text (lines split on newlines)."""
+    picture = Image.new("L", (1748, 2480), 255)
+    draw = ImageDraw.Draw(picture)
+    font = ImageFont.truetype(FONT, 80)
+    for number, line in enumerate(text.split("\n")):
+        draw.text((150, 200 + 130 * number), line, font=font, fill=0)
+    buffer = io.BytesIO()
+    picture.save(buffer, format=format, dpi=(SCAN_DPI, SCAN_DPI))
+    return buffer.getvalue()
+
+
+def scanned_pdf(pages: list[str]) -> bytes:
+    """Scanned pages wrapped losslessly into a PDF: images only, no text layer."""
+    data = img2pdf.convert([scanned_page(text) for text in pages])
+    assert isinstance(data, bytes)
+    return data

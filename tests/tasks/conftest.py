@@ -28,4 +28,6 @@ def quire_env(database_url, db, tmp_path):
         QUIRE__TASKS__SWEEP_INTERVAL_SECONDS="0.5",
         QUIRE__TASKS__REDISPATCH_AFTER_SECONDS="3",
         QUIRE__TASKS__TIMEOUTS=json.dumps({"previews": PREVIEWS_TIMEOUT}),
+        # These tests are about previews; automatic OCR would add tasks of its own.
+        QUIRE__OCR__AUTOMATIC="false",
     )

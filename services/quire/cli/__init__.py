@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from quire.cli import admin, importer, server, tasks
+from quire.cli import admin, importer, ocr, server, tasks
 
 app = typer.Typer(
     name="quire",
@@ -17,5 +17,6 @@ app.command()(server.migrate)
 app.command()(admin.createsuperuser)
 app.add_typer(admin.users_app, name="users")
 app.command(name="import")(importer.import_path)
+app.command(name="ocr")(ocr.ocr_command)
 app.command()(tasks.worker)
 app.add_typer(tasks.tasks_app, name="tasks")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from quire.cli.common import console, fail, open_database
 from quire.core import files
-from quire.core.config import get_settings
+from quire.core.config import OcrSettings, get_settings
 from quire.core.documents import (
     FileTooLarge,
     add_file,
@@ -26,6 +26,7 @@ from quire.core.documents import (
     staged_upload,
 )
 from quire.core.models import Document, DocumentVersion, Folder, User
+from quire.core.ocr import schedule_after_upload
 from quire.core.storage import LocalStorage
 
 SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
@@ -63,7 +64,7 @@ def _import_file(
     file_path: Path,
     *,
     max_bytes: int,
-    lang: str,
+    ocr: OcrSettings,
 ) -> bool:
     """Store one file as a document in ``parent_id``; False if it is there already."""
     with (
@@ -73,11 +74,16 @@ def _import_file(
         if _already_there(session, parent_id, sha256):
             return False
         document = new_document(
-            session, title=file_path.name, user_id=owner.id, parent_id=parent_id, lang=lang
+            session,
+            title=file_path.name,
+            user_id=owner.id,
+            parent_id=parent_id,
+            lang=ocr.default_lang_code,
         )
         versions = add_file(
             session, storage, document, staged, file_name=file_path.name, size=size, sha256=sha256
         )
+        schedule_after_upload(session, ocr, document)
         try:
             session.commit()
         except Exception:
@@ -124,7 +130,7 @@ def import_path(
                     parent_id,
                     file_path,
                     max_bytes=settings.main.max_file_size_mb << 20,
-                    lang=settings.ocr.default_lang_code,
+                    ocr=settings.ocr,
                 )
                 counts["imported" if imported else "already there"] += 1
             except (files.UnacceptableFile, FileTooLarge) as exc:

@@ -108,9 +108,20 @@ class SearchSettings(BaseModel):
 
 
 class OcrSettings(BaseModel):
-    automatic: bool = False
+    """OCR with OCRmyPDF and Tesseract; the languages are whatever Tesseract has installed."""
+
+    # OCR every upload of a document whose ``ocr`` flag is set: OCR works out of the box.
+    automatic: bool = True
     default_lang_code: str = "eng"
-    lang_codes: str = "eng"
+    # Comma list of the languages the UI offers; empty: every installed one (except ``osd``).
+    lang_codes: str = ""
+    # skip-text keeps pages that have text as they are (a born-digital PDF is not rasterised);
+    # redo replaces an earlier OCR layer; force rasterises every page and OCRs it again.
+    mode: Literal["skip-text", "redo", "force"] = "skip-text"
+    # CPUs one OCR task may use (OCRmyPDF's page-parallel jobs).
+    jobs: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    # Tesseract's limit per page; a page over it keeps its image but gets no text.
+    page_timeout_seconds: float = Field(default=180, gt=0)
 
 
 class PreviewSettings(BaseModel):

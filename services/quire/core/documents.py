@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from quire.core import files
 from quire.core.models import Document, DocumentVersion, Page
-from quire.core.storage import CHUNK_SIZE, LocalStorage, docver_key, thumbnail_key
+from quire.core.storage import CHUNK_SIZE, LocalStorage, docver_key, sha256_of, thumbnail_key
 from quire.core.tasks import enqueue
 
 MAX_FILE_NAME = 200
@@ -137,6 +137,44 @@ def add_file(
     pdf_version = created[-1]
     enqueue(session, "previews", {"version_id": str(pdf_version.id)}, user_id=document.user_id)
     return created
+
+
+def add_derived_version(
+    session: Session,
+    storage: LocalStorage,
+    document: Document,
+    staged: Path,
+    *,
+    file_name: str,
+    short_description: str,
+) -> DocumentVersion:
+    """Store a PDF made from the document (by OCR, say) as its next version, text and all.
+
+    The page texts come from the same inspection an upload gets. Like ``add_file``, the file is
+    in place before the caller commits, and the previews task is committed with the version.
+    """
+    inspected = files.inspect(staged)
+    if inspected.mime_type != files.PDF:
+        raise files.UnacceptableFile("a derived version must be a PDF")
+    version = _fill_next_version(
+        document,
+        file_name,
+        files.PDF,
+        staged.stat().st_size,
+        sha256_of(staged),
+        inspected.page_texts,
+        page_count=inspected.page_count,
+    )
+    version.short_description = short_description
+    session.flush()
+    try:
+        storage.put_file(docver_key(version.id, file_name), staged)
+    except BaseException:
+        discard_files(storage, [version])
+        raise
+    storage.delete(thumbnail_key(document.id))
+    enqueue(session, "previews", {"version_id": str(version.id)}, user_id=document.user_id)
+    return version
 
 
 def _fill_next_version(

@@ -82,6 +82,8 @@ class Document(Node):
     )
     ocr: Mapped[bool] = mapped_column(default=True)
     ocr_status: Mapped[str] = mapped_column(String(16), default=OCRStatus.unknown.value)
+    # Why the last OCR ended in FAILURE; cleared when OCR is scheduled again.
+    ocr_error: Mapped[str | None] = mapped_column(Text)
 
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document",
@@ -113,6 +115,8 @@ class DocumentVersion(Base):
     lang: Mapped[str] = mapped_column(String(8), default="eng")
     short_description: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The OCR task that made this version: a redelivered task finds it and does not make another.
+    ocr_task_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
 
     document: Mapped[Document] = relationship(back_populates="versions")
     pages: Mapped[list[Page]] = relationship(

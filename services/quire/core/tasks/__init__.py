@@ -9,6 +9,6 @@ and a task whose runner died runs again once its lease expires.
 """
 
 from quire.core.tasks.outbox import enqueue
-from quire.core.tasks.registry import TaskContext, task
+from quire.core.tasks.registry import PermanentFailure, TaskContext, task
 
-__all__ = ["TaskContext", "enqueue", "task"]
+__all__ = ["PermanentFailure", "TaskContext", "enqueue", "task"]

@@ -8,6 +8,7 @@ import logging
 import signal
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -120,19 +121,25 @@ class Dispatcher:
 
 async def run_task(ctx: dict[str, Any], task_id: str) -> str:
     """The one arq job function: everything else is in the outbox row."""
-    return await asyncio.to_thread(
-        execute, ctx["db"], ctx["storage"], ctx["settings"], uuid.UUID(task_id)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        ctx["executor"], execute, ctx["db"], ctx["storage"], ctx["settings"], uuid.UUID(task_id)
     )
 
 
-def make_worker(settings: Settings, db: Database, storage: LocalStorage, queue: str) -> Worker:
+def make_worker(
+    settings: Settings, db: Database, storage: LocalStorage, executor: Executor, queue: str
+) -> Worker:
     timeout = settings.tasks.timeout(queue)
     return Worker(
         functions=[func(run_task, name="run_task")],
         queue_name=queue_name(settings, queue),
         redis_settings=redis_settings(settings),
-        ctx={"db": db, "storage": storage, "settings": settings},
+        ctx={"db": db, "storage": storage, "settings": settings, "executor": executor},
+        # A worker takes no more jobs than it runs, so that idle workers on other hosts get
+        # the rest; it looks for new ones often, since arq waits a whole poll once it is full.
         max_jobs=settings.tasks.concurrency,
+        poll_delay=0.1,
         # execute() enforces the queue's timeout itself; arq's is a backstop. A job whose
         # worker died is also re-run by the dispatcher once the outbox lease expires.
         job_timeout=timeout + 2,
@@ -156,6 +163,10 @@ class QueueWorkers:
         self.queues = queues
         self.db = Database(settings.database_url, pool_size=settings.database.pool_size)
         self.storage = LocalStorage(settings.main.media_path)
+        # Tasks are synchronous; they run here, not in asyncio's small default pool.
+        self.executor = ThreadPoolExecutor(
+            max_workers=settings.tasks.concurrency * len(queues), thread_name_prefix="quire-task"
+        )
         self.workers: dict[str, Worker] = {}
         self.stopping = False
 
@@ -169,6 +180,7 @@ class QueueWorkers:
             await asyncio.gather(*(self._serve(queue) for queue in self.queues))
         finally:
             dispatcher.cancel()
+            self.executor.shutdown(wait=True)
             self.db.dispose()
 
     def stop(self, signum: int) -> None:
@@ -179,7 +191,8 @@ class QueueWorkers:
 
     async def _serve(self, queue: str) -> None:
         while not self.stopping:
-            worker = self.workers[queue] = make_worker(self.settings, self.db, self.storage, queue)
+            worker = make_worker(self.settings, self.db, self.storage, self.executor, queue)
+            self.workers[queue] = worker
             try:
                 await worker.async_run()
             except asyncio.CancelledError:

@@ -16,7 +16,7 @@ from quire.core.db import Database
 from quire.core.models import TaskRecord
 from quire.core.storage import LocalStorage
 from quire.core.tasks import outbox
-from quire.core.tasks.registry import TaskContext, spec
+from quire.core.tasks.registry import PermanentFailure, TaskContext, spec
 
 log = logging.getLogger("quire.tasks")
 
@@ -44,7 +44,8 @@ def execute(db: Database, storage: LocalStorage, settings: Settings, task_id: uu
             _call_with_timeout(lambda: function(context, **args), timeout)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            outbox.fail(session, record, error, settings.tasks)
+            permanent = isinstance(exc, PermanentFailure)
+            outbox.fail(session, record, error, settings.tasks, permanent=permanent)
             log.warning("task failed", extra={**fields, "state": record.state, "error": error})
             return record.state
         outbox.succeed(session, record)

@@ -108,12 +108,19 @@ def succeed(session: Session, record: TaskRecord) -> None:
     session.commit()
 
 
-def fail(session: Session, record: TaskRecord, error: str, settings: TasksSettings) -> None:
+def fail(
+    session: Session,
+    record: TaskRecord,
+    error: str,
+    settings: TasksSettings,
+    *,
+    permanent: bool = False,
+) -> None:
     """Record a failed run: retried later with backoff, or ``failed`` for good."""
     record.last_error = error[:4000]
     record.lease_until = None
     record.dispatched_at = None
-    if record.attempts >= settings.max_attempts:
+    if permanent or record.attempts >= settings.max_attempts:
         record.state = TaskState.failed.value
         record.finished_at = utcnow()
     else:

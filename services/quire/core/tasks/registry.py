@@ -25,6 +25,10 @@ class TaskContext:
 TaskFunction = Callable[..., None]
 
 
+class PermanentFailure(Exception):
+    """Raised by a task for an error no retry can fix (a corrupt file): it ends ``failed`` now."""
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     name: str
@@ -55,7 +59,7 @@ def task(name: str, queue: str) -> Callable[[TaskFunction], TaskFunction]:
 
 def load_tasks() -> dict[str, TaskSpec]:
     """Import every module that defines tasks, so that the registry is complete."""
-    from quire.core import previews  # noqa: F401
+    from quire.core import ocr, previews  # noqa: F401
     from quire.core.tasks import builtin  # noqa: F401
 
     return TASKS

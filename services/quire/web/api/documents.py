@@ -22,6 +22,7 @@ from fastapi import (
 )
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,7 @@ from quire.core.documents import (
 from quire.core.files import UnacceptableFile, UnsupportedFileType
 from quire.core.models import Document, DocumentVersion, Folder, Page, User
 from quire.core.nodes import ancestors
+from quire.core.ocr import schedule_after_upload
 from quire.core.previews import page_preview, thumbnail
 from quire.core.storage import LocalStorage, docver_key
 from quire.web.api.common import not_found, owned_node
@@ -64,6 +66,12 @@ class PreviewStatus(BaseModel):
     doc_id: uuid.UUID
     status: Literal["ready", "pending"] | None
     preview_image_url: str | None
+
+
+class OcrStatusOut(BaseModel):
+    doc_id: uuid.UUID
+    status: str
+    error: str | None
 
 
 class DownloadUrl(BaseModel):
@@ -112,6 +120,7 @@ def _store_upload(
                 size=size,
                 sha256=sha256,
             )
+            schedule_after_upload(db, settings.ocr, document)
             try:
                 db.commit()
             except IntegrityError as exc:
@@ -156,6 +165,24 @@ def thumbnail_status(
             )
         )
     return result
+
+
+@router.get("/documents/ocr-status/", response_model=list[OcrStatusOut])
+def ocr_status(
+    user: Viewer,
+    db: DbSession,
+    doc_ids: Annotated[list[uuid.UUID], Query(min_length=1, max_length=500)],
+) -> list[OcrStatusOut]:
+    """Each document's OCR status (UNKNOWN, RECEIVED, STARTED, SUCCESS, FAILURE) and error."""
+    wanted = set(doc_ids)
+    query = select(Document).where(Document.id.in_(wanted), Document.user_id == user.id)
+    found = {document.id: document for document in db.scalars(query)}
+    if len(found) != len(wanted):
+        raise not_found()
+    return [
+        OcrStatusOut(doc_id=doc_id, status=found[doc_id].ocr_status, error=found[doc_id].ocr_error)
+        for doc_id in doc_ids
+    ]
 
 
 @router.post(

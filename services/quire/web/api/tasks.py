@@ -10,16 +10,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quire.core.models import TaskRecord, TaskState, User
+from quire.core import ocr, scopes
+from quire.core.models import Document, TaskRecord, TaskState, User
 from quire.core.tasks import outbox
-from quire.web.api.common import PageParams, Paginated, not_found, page, page_params
-from quire.web.deps import CurrentUser, DbSession
+from quire.web.api.common import PageParams, Paginated, not_found, owned_node, page, page_params
+from quire.web.deps import CurrentUser, DbSession, require
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+OcrStarter = Annotated[User, require(scopes.TASK_OCR)]
 
 
 class Task(BaseModel):
@@ -57,6 +60,31 @@ def list_tasks(
         query = query.where(TaskRecord.state == state.value)
     query = query.order_by(TaskRecord.created_at.desc(), TaskRecord.id)
     return page(db, query, params, Task.model_validate)
+
+
+class OcrRequest(BaseModel):
+    """Upstream's body: the document, and the language(s) to read it in (``deu+eng``)."""
+
+    document_id: uuid.UUID
+    # The document's own language when left out.
+    lang: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+
+
+@router.post("/ocr", response_model=Task)
+def start_ocr(body: OcrRequest, user: OcrStarter, db: DbSession) -> TaskRecord:
+    """OCR the document's newest PDF into a new version; returns the queued task."""
+    document = owned_node(db, user, body.document_id, Document)
+    try:
+        lang = ocr.check_language(body.lang or document.lang)
+        record = ocr.schedule(db, document, lang)
+    except ocr.UnknownLanguage as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    except ocr.NothingToOcr as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except ocr.OcrUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
+    db.commit()
+    return record
 
 
 @router.get("/{task_id}", response_model=Task)

@@ -1,0 +1,183 @@
+"""OCR: plain ``ocrmypdf`` against Quire's pipeline, end to end, on the same 10-page scan.
+
+- plain: the ``ocrmypdf`` command (a subprocess) with the settings Quire uses;
+- Quire: upload through the API of a real ``quire serve`` (embedded runner, automatic OCR)
+  until the document's OCR status is SUCCESS and the new version's pages carry the text.
+
+For ``OCR__JOBS`` = 1 and 2: both times, Quire's overhead, the output size against the input
+(the target: at most 1.5x) and pages per minute.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import img2pdf
+from PIL import Image, ImageDraw, ImageFont
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.server import fresh_database, quire_server
+
+PAGES = 10
+DPI = 300
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+REPEATS = 3
+JOBS = (1, 2)
+PAGE_TIMEOUT = 180
+LINES = [
+    "Quarterly report of the paper archive",
+    "Invoices received and filed this quarter",
+    "Delivery notes matched against orders",
+    "Contracts renewed with the suppliers",
+    "Scanned letters from the tax office",
+]
+
+
+@dataclass
+class OcrFigures:
+    jobs: int
+    plain_s: float
+    quire_s: float
+    input_bytes: int
+    output_bytes: int
+
+    @property
+    def overhead(self) -> float:
+        return self.quire_s / self.plain_s - 1
+
+    @property
+    def size_ratio(self) -> float:
+        return self.output_bytes / self.input_bytes
+
+    @property
+    def pages_per_minute(self) -> float:
+        return PAGES * 60 / self.quire_s
+
+
+def scan(pages: int = PAGES) -> bytes:
+    """A grayscale A4 scan at 300 dpi, a dozen lines of text per page, no text layer."""
+    font = ImageFont.truetype(FONT, 48)
+    images = []
+    for number in range(1, pages + 1):
+        page = Image.new("L", (2480, 3508), 255)
+        draw = ImageDraw.Draw(page)
+        draw.text((200, 200), f"Page {number} of {pages}", font=font, fill=0)
+        for line in range(12):
+            draw.text((200, 400 + 200 * line), LINES[(line + number) % 5], font=font, fill=0)
+        buffer = io.BytesIO()
+        page.save(buffer, format="PNG", dpi=(DPI, DPI))
+        images.append(buffer.getvalue())
+    data = img2pdf.convert(images)
+    assert isinstance(data, bytes)
+    return data
+
+
+def plain_ocrmypdf(source: Path, output: Path, jobs: int) -> float:
+    """The ``ocrmypdf`` command with Quire's default settings; seconds it took."""
+    command = [
+        *(sys.executable, "-m", "ocrmypdf"),
+        *("--skip-text", "--output-type", "pdf", "--optimize", "1", "--quiet"),
+        *("--jobs", str(jobs), "--tesseract-timeout", str(PAGE_TIMEOUT), "-l", "eng"),
+        *(str(source), str(output)),
+    ]
+    started = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - started
+
+
+def quire_pipeline(client: httpx.Client, data: bytes) -> tuple[float, int]:
+    """Upload to OCR'd version, text included; seconds it took and the OCR'd file's size."""
+    started = time.perf_counter()
+    response = client.post(
+        "/api/documents/upload", files={"file": ("scan.pdf", data, "application/pdf")}
+    )
+    response.raise_for_status()
+    document_id = response.json()["id"]
+    while True:
+        status = client.get("/api/documents/ocr-status/", params={"doc_ids": [document_id]})
+        state = status.json()[0]
+        if state["status"] == "SUCCESS":
+            break
+        if state["status"] == "FAILURE":
+            raise RuntimeError(f"OCR failed: {state['error']}")
+        time.sleep(0.02)
+    elapsed = time.perf_counter() - started
+    version = client.get(f"/api/documents/{document_id}").json()["versions"][-1]
+    texts = [page["text"] for page in version["pages"]]
+    assert len(texts) == PAGES, texts
+    assert all(f"Page {n} of {PAGES}" in text for n, text in enumerate(texts, start=1)), texts
+    return elapsed, version["size"]
+
+
+def run_jobs(jobs: int, data: bytes, workdir: Path) -> OcrFigures:
+    source = workdir / "scan.pdf"
+    source.write_bytes(data)
+    plain = [plain_ocrmypdf(source, workdir / f"plain-{jobs}.pdf", jobs) for _ in range(REPEATS)]
+    env = {"QUIRE__OCR__JOBS": str(jobs), "QUIRE__OCR__AUTOMATIC": "true"}
+    quire: list[float] = []
+    with (
+        fresh_database("sqlite", workdir) as url,
+        quire_server(url, workdir / f"data-{jobs}", workers=1, extra_env=env) as server,
+        httpx.Client(base_url=server.base, headers=server.headers, timeout=600) as client,
+    ):
+        for _ in range(REPEATS):
+            seconds, size = quire_pipeline(client, data)
+            quire.append(seconds)
+    return OcrFigures(
+        jobs=jobs,
+        plain_s=statistics.median(plain),
+        quire_s=statistics.median(quire),
+        input_bytes=len(data),
+        output_bytes=size,
+    )
+
+
+def run(workdir: Path) -> list[OcrFigures]:
+    data = scan()
+    figures = []
+    for jobs in JOBS:
+        directory = workdir / f"ocr-{jobs}"
+        directory.mkdir()
+        figures.append(run_jobs(jobs, data, directory))
+    return figures
+
+
+def report(console: Console) -> None:
+    """Run the OCR benchmark and print its table (called by ``python -m benchmarks``)."""
+    console.print(f"running OCR benchmark ({PAGES}-page scan, median of {REPEATS}) ...")
+    with tempfile.TemporaryDirectory(prefix="quire-bench-ocr-") as workdir:
+        figures = run(Path(workdir))
+    table = Table(title=f"OCR: plain ocrmypdf vs Quire end to end ({PAGES}-page 300 dpi scan)")
+    for column in (
+        "OCR__JOBS",
+        "ocrmypdf s",
+        "Quire s",
+        "overhead",
+        "output / input size",
+        "Quire pages/min",
+    ):
+        table.add_column(column, justify="right")
+    for f in figures:
+        table.add_row(
+            str(f.jobs),
+            f"{f.plain_s:.2f}",
+            f"{f.quire_s:.2f}",
+            f"{f.overhead:+.1%}",
+            f"{f.size_ratio:.2f}x",
+            f"{f.pages_per_minute:.0f}",
+        )
+    console.print(table)
+    console.print("targets: overhead <= 10%; output <= 1.5x the input")
+
+
+if __name__ == "__main__":
+    report(Console(width=180))
