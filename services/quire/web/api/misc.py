@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from quire import __version__
-from quire.web.deps import DbSession, Storage
+from quire.web.deps import CurrentUser, DbSession, Storage
 
 router = APIRouter(tags=["misc"])
 
@@ -24,13 +24,14 @@ class Probe(BaseModel):
 
 
 @router.get("/version/", response_model=Version)
-def version() -> Version:
+def version(user: CurrentUser) -> Version:
+    """The running version; for signed-in users only, as upstream (it helps an attacker)."""
     return Version(version=__version__)
 
 
 @router.get("/probe/", response_model=Probe)
 def probe(db: DbSession, storage: Storage) -> Probe:
-    """Liveness and readiness: the database answers and the media root is writable."""
+    """Liveness and readiness, without authentication: the database answers, storage is there."""
     try:
         db.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
