@@ -262,19 +262,20 @@ apt_get() {
 ensure_packages() {
     local missing pkgs=()
     missing="$(missing_binaries)"
-    [[ -z $missing ]] && return 0
-    log "missing binaries: $(printf '%s' "$missing" | tr '\n' ' ')"
     [[ -r $PACKAGES_FILE ]] || die "package list $PACKAGES_FILE not found"
     mapfile -t pkgs < <(awk '{ sub(/#.*/, ""); gsub(/[[:space:]]+/, "") } length($0)' "$PACKAGES_FILE")
     ((${#pkgs[@]} > 0)) || die "no packages listed in $PACKAGES_FILE"
-    # Only install what is not installed yet: "apt-get install" would also
-    # upgrade the packages that are already there.
+    # Every listed package counts (the tests need Tesseract's languages too, not only the
+    # servers' binaries), but only what is not installed yet is installed: "apt-get install"
+    # would also upgrade the packages that are already there.
     local pkg todo=()
     for pkg in "${pkgs[@]}"; do
         if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)" != installed ]]; then
             todo+=("$pkg")
         fi
     done
+    [[ -z $missing && ${#todo[@]} -eq 0 ]] && return 0
+    [[ -n $missing ]] && log "missing binaries: $(printf '%s' "$missing" | tr '\n' ' ')"
     if ((${#todo[@]} > 0)); then pkgs=("${todo[@]}"); fi
     log "installing Debian packages: ${pkgs[*]}"
     if ! apt_get install -y --no-install-recommends "${pkgs[@]}" >&2; then
