@@ -57,5 +57,5 @@ def assert_previews_complete(env, db, document_ids):
             assert storage.exists(key), key
 
 
-def worker(env, tmp_path, name):
-    return QuireProcess(["worker", "previews"], env, tmp_path / f"{name}.log")
+def worker(env, tmp_path, name, queue="previews"):
+    return QuireProcess(["worker", queue], env, tmp_path / f"{name}.log")
