@@ -21,10 +21,11 @@ Breadcrumb = list[tuple[uuid.UUID, str]]
 PREVIEW_SIZES = ("sm", "md", "lg", "xl")
 
 
-class FolderOut(BaseModel):
+class _NodeFields(BaseModel):
+    """What folders and documents both answer with."""
+
     id: uuid.UUID
     title: str
-    ctype: Literal["folder"] = "folder"
     parent_id: uuid.UUID | None
     tags: list[NodeTag] = []
     created_at: datetime
@@ -36,25 +37,18 @@ class FolderOut(BaseModel):
     breadcrumb: Breadcrumb = []
 
 
-class DocumentNodeOut(BaseModel):
-    id: uuid.UUID
-    title: str
+class FolderOut(_NodeFields):
+    ctype: Literal["folder"] = "folder"
+
+
+class DocumentNodeOut(_NodeFields):
     ctype: Literal["document"] = "document"
-    parent_id: uuid.UUID | None
-    tags: list[NodeTag] = []
-    created_at: datetime
-    updated_at: datetime
     document_type_id: uuid.UUID | None = None
-    breadcrumb: Breadcrumb = []
     ocr: bool
     ocr_status: str
     thumbnail_url: str | None
     preview_status: str | None = None
-    user_id: uuid.UUID | None
-    group_id: uuid.UUID | None = None
     owner_name: str | None = None
-    perms: list[str] = []
-    is_shared: bool = False
 
 
 class PageOut(BaseModel):
