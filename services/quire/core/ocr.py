@@ -239,10 +239,9 @@ def _store(ctx: TaskContext, source: Source, output: Path, lang: str) -> None:
         except files.UnacceptableFile as exc:
             raise OcrFailed(f"OCRmyPDF's output is unreadable: {exc}") from exc
         version.ocr_task_id = ctx.task_id
-        if len(lang) <= 8:  # the column's width; a longer combination keeps the document's
-            version.lang = lang
-            for page in version.pages:
-                page.lang = lang
+        version.lang = lang
+        for page in version.pages:
+            page.lang = lang
         _set_status(document, OCRStatus.success, None)
         try:
             session.commit()

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from quire.core.models.users import User
 
 
+# Wide enough for a combination of Tesseract languages such as ``deu+eng+fra+ita+spa``.
+LANG_WIDTH = 64
+# Tesseract's codes (``eng``, ``chi_sim``), one or several joined by ``+``.
+LANG_PATTERN = r"^[a-z_]{3,16}(\+[a-z_]{3,16})*$"
+
+
 class NodeType(StrEnum):
     folder = "folder"
     document = "document"
@@ -56,7 +62,7 @@ class Node(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     title: Mapped[str] = mapped_column(String(255))
     ctype: Mapped[str] = mapped_column(String(16))
-    lang: Mapped[str] = mapped_column(String(8), default="eng")
+    lang: Mapped[str] = mapped_column(String(LANG_WIDTH), default="eng")
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # NULL only for the roots: each user's home and inbox.
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"))
@@ -112,7 +118,7 @@ class DocumentVersion(Base):
     size: Mapped[int] = mapped_column(default=0)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     page_count: Mapped[int] = mapped_column(default=0)
-    lang: Mapped[str] = mapped_column(String(8), default="eng")
+    lang: Mapped[str] = mapped_column(String(LANG_WIDTH), default="eng")
     short_description: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The OCR task that made this version: a redelivered task finds it and does not make another.
@@ -141,6 +147,6 @@ class Page(Base):
     )
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text, default="")
-    lang: Mapped[str] = mapped_column(String(8), default="eng")
+    lang: Mapped[str] = mapped_column(String(LANG_WIDTH), default="eng")
 
     version: Mapped[DocumentVersion] = relationship(back_populates="pages")

@@ -38,6 +38,7 @@ from quire.core.documents import (
 )
 from quire.core.files import UnacceptableFile, UnsupportedFileType
 from quire.core.models import Document, DocumentVersion, Folder, Page, User
+from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
 from quire.core.nodes import ancestors
 from quire.core.ocr import schedule_after_upload
 from quire.core.previews import page_preview, thumbnail
@@ -199,7 +200,7 @@ def upload_new_document(
     settings: AppSettings,
     title: Annotated[str | None, Form(max_length=255)] = None,
     parent_id: Annotated[uuid.UUID | None, Form()] = None,
-    lang: Annotated[str | None, Form(pattern=r"^[a-z]{3}(\+[a-z]{3})*$")] = None,
+    lang: Annotated[str | None, Form(pattern=LANG_PATTERN, max_length=LANG_WIDTH)] = None,
     ocr: Annotated[bool, Form()] = True,
 ) -> DocumentOut:
     """Create a document from a file in one step, in the inbox unless ``parent_id`` is given."""

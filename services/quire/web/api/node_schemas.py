@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from quire.core.models import Document, DocumentVersion, Folder, Node, Page
+from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
 from quire.web.api.tags import NodeTag
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
@@ -110,7 +111,9 @@ class NewNode(BaseModel):
     ctype: Literal["folder", "document"] = "document"
     parent_id: uuid.UUID
     id: uuid.UUID | None = None
-    lang: Annotated[str, StringConstraints(pattern=r"^[a-z]{3}(\+[a-z]{3})*$")] | None = None
+    lang: Annotated[str, StringConstraints(pattern=LANG_PATTERN, max_length=LANG_WIDTH)] | None = (
+        None
+    )
     ocr: bool = True
 
 
