@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import core, ocr, tasks
+from benchmarks import core, ocr, search, tasks
 
 
 def main() -> None:
@@ -47,6 +47,7 @@ def main() -> None:
     console.print("targets: listing p95 < 50 ms; uploads >= 20 documents/s on 2 cores")
     tasks_table(console, backends)
     ocr.report(console)
+    search.report(console)
 
 
 def tasks_table(console: Console, backends: list[str]) -> None:

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Private, throwaway PostgreSQL 15 / MariaDB / Redis servers for the test suite.
+# Private, throwaway PostgreSQL 15 / MariaDB / Redis / Apache Solr 9 (SolrCloud) servers
+# for the test suite.
 #
 # Usage:
 #   scripts/test-services.sh start   # init (first time) + start, print exports
-#   scripts/test-services.sh stop    # stop all three, keep the data
+#   scripts/test-services.sh stop    # stop all four, keep the data
 #   scripts/test-services.sh env     # print the export lines only
 #   scripts/test-services.sh clean   # stop, then delete the state dir
 #
@@ -14,13 +15,21 @@
 # system's own clusters, configs (/etc/mysql, /etc/postgresql) or data dirs.
 # Progress messages go to stderr; stdout carries only the export lines.
 #
+# Solr comes from Maven Central (scripts/solr/pom.xml: solr-core, solrj, solr-test-framework
+# 9.10.1, cached in ~/.m2); scripts/solr/QuireTestSolr.java, compiled into the state dir,
+# runs an embedded ZooKeeper and the Solr node(s) in one JVM.
+#
 # Environment:
 #   QUIRE_TEST_SERVICES_DIR      state dir            (default <repo>/.test-services)
 #   QUIRE_TEST_PG_PORT           PostgreSQL TCP port  (default 55432)
 #   QUIRE_TEST_MARIADB_PORT      MariaDB TCP port     (default 53306)
 #   QUIRE_TEST_REDIS_PORT        Redis TCP port       (default 56379)
+#   QUIRE_TEST_SOLR_PORT         Solr HTTP port       (default 58983; node i of N uses port+i-1)
+#   QUIRE_TEST_SOLR_NODES        Solr nodes in the SolrCloud cluster (default 1)
+#   QUIRE_TEST_SOLR_HEAP         Solr's JVM heap, -Xmx (default 512m)
 #   QUIRE_TEST_PG_BINDIR         PostgreSQL binaries  (default /usr/lib/postgresql/15/bin)
 #   QUIRE_TEST_SERVICES_TIMEOUT  seconds to wait for a server to answer (default 60)
+#   QUIRE_TEST_SOLR_TIMEOUT      seconds to wait for Solr (default 120; it boots in 5-30 s)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -32,6 +41,11 @@ STATE_DIR="${STATE_DIR%/}"
 PG_PORT="${QUIRE_TEST_PG_PORT:-55432}"
 MARIADB_PORT="${QUIRE_TEST_MARIADB_PORT:-53306}"
 REDIS_PORT="${QUIRE_TEST_REDIS_PORT:-56379}"
+SOLR_PORT="${QUIRE_TEST_SOLR_PORT:-58983}"
+SOLR_NODES="${QUIRE_TEST_SOLR_NODES:-1}"
+SOLR_HEAP="${QUIRE_TEST_SOLR_HEAP:-512m}"
+SOLR_TIMEOUT="${QUIRE_TEST_SOLR_TIMEOUT:-120}"
+SOLR_SRC_DIR="$REPO_ROOT/scripts/solr"
 PG_BINDIR="${QUIRE_TEST_PG_BINDIR:-/usr/lib/postgresql/15/bin}"
 TIMEOUT="${QUIRE_TEST_SERVICES_TIMEOUT:-60}"
 
@@ -51,8 +65,8 @@ die() {
 usage() {
     cat >&2 <<EOF
 Usage: ${0##*/} {start|stop|env|clean}
-  start  initialise (first run) and start private PostgreSQL, MariaDB and Redis
-         servers on 127.0.0.1, then print shell export lines
+  start  initialise (first run) and start private PostgreSQL, MariaDB, Redis and
+         Solr (SolrCloud) servers on 127.0.0.1, then print shell export lines
   stop   stop the servers, keeping their data
   env    print the export lines only
   clean  stop the servers and delete the state dir ($STATE_DIR)
@@ -61,7 +75,7 @@ EOF
 
 check_config() {
     local name value
-    for name in PG_PORT MARIADB_PORT REDIS_PORT; do
+    for name in PG_PORT MARIADB_PORT REDIS_PORT SOLR_PORT; do
         value="${!name}"
         if [[ ! $value =~ ^[1-9][0-9]{0,4}$ ]] || ((value > 65535)); then
             die "invalid port in QUIRE_TEST_${name}: '$value'"
@@ -69,7 +83,16 @@ check_config() {
     done
     [[ $PG_PORT != "$MARIADB_PORT" && $PG_PORT != "$REDIS_PORT" && $MARIADB_PORT != "$REDIS_PORT" ]] ||
         die "the PostgreSQL, MariaDB and Redis ports must differ ($PG_PORT, $MARIADB_PORT, $REDIS_PORT)"
+    [[ $SOLR_NODES =~ ^[1-9]$ ]] || die "invalid QUIRE_TEST_SOLR_NODES (1-9): '$SOLR_NODES'"
+    ((SOLR_PORT + SOLR_NODES - 1 <= 65535)) || die "QUIRE_TEST_SOLR_PORT too high for $SOLR_NODES nodes"
+    for value in "$PG_PORT" "$MARIADB_PORT" "$REDIS_PORT"; do
+        if ((value >= SOLR_PORT && value < SOLR_PORT + SOLR_NODES)); then
+            die "the Solr port(s) $SOLR_PORT..$((SOLR_PORT + SOLR_NODES - 1)) include port $value of another server"
+        fi
+    done
+    [[ $SOLR_HEAP =~ ^[1-9][0-9]*[mMgG]$ ]] || die "invalid QUIRE_TEST_SOLR_HEAP (e.g. 512m): '$SOLR_HEAP'"
     [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "invalid QUIRE_TEST_SERVICES_TIMEOUT: '$TIMEOUT'"
+    [[ $SOLR_TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "invalid QUIRE_TEST_SOLR_TIMEOUT: '$SOLR_TIMEOUT'"
     local p
     [[ -n $STATE_DIR && $STATE_DIR != "$REPO_ROOT" && $STATE_DIR != "${HOME:-/nonexistent}" ]] ||
         die "refusing to use '$STATE_DIR' as the state dir"
@@ -87,6 +110,7 @@ print_env() {
     printf 'export QUIRE_TEST_MARIADB_URL=mysql+pymysql://%s:%s@127.0.0.1:%s/%s\n' \
         "$DB_USER" "$DB_PASSWORD" "$MARIADB_PORT" "$DB_NAME"
     printf 'export QUIRE_TEST_REDIS_URL=redis://127.0.0.1:%s/0\n' "$REDIS_PORT"
+    printf 'export QUIRE_TEST_SOLR_URL=http://127.0.0.1:%s/solr\n' "$SOLR_PORT"
 }
 
 # ---------------------------------------------------------------- helpers --
@@ -244,7 +268,8 @@ missing_binaries() {
     for b in initdb pg_ctl postgres pg_isready psql; do
         [[ -x $PG_BINDIR/$b ]] || printf '%s\n' "$PG_BINDIR/$b"
     done
-    for b in mariadbd mariadb-install-db mariadb mariadb-admin redis-server redis-cli runuser setsid flock timeout; do
+    for b in mariadbd mariadb-install-db mariadb mariadb-admin redis-server redis-cli runuser setsid flock timeout \
+        java javac mvn curl; do
         find_bin "$b" >/dev/null || printf '%s\n' "$b"
     done
 }
@@ -315,6 +340,14 @@ set_paths() {
     REDIS_BASE="$DATA_ROOT/redis"
     REDIS_PID="$REDIS_BASE/redis.pid"
     REDIS_LOG="$REDIS_BASE/redis.log"
+
+    SOLR_BASE="$DATA_ROOT/solr"
+    SOLR_DATA="$SOLR_BASE/data"
+    SOLR_PID="$SOLR_BASE/solr.pid"
+    SOLR_LOG="$SOLR_BASE/solr.log"
+    SOLR_BUILD_LOG="$SOLR_BASE/build.log"
+    SOLR_CLASSPATH="$SOLR_BASE/classpath"
+    SOLR_CLASSES="$SOLR_BASE/classes"
 }
 
 # For stop/clean: use the recorded data root (if any); never creates anything.
@@ -504,6 +537,7 @@ pg_start() {
 
 MARIADBD="" MARIADB_INSTALL_DB="" MARIADB_CLI="" MARIADB_ADMIN=""
 REDIS_SERVER="" REDIS_CLI=""
+JAVA="" JAVAC="" MVN="" CURL=""
 
 resolve_binaries() {
     MARIADBD="$(find_bin mariadbd || true)"
@@ -512,6 +546,10 @@ resolve_binaries() {
     MARIADB_ADMIN="$(find_bin mariadb-admin || true)"
     REDIS_SERVER="$(find_bin redis-server || true)"
     REDIS_CLI="$(find_bin redis-cli || true)"
+    JAVA="$(find_bin java || true)"
+    JAVAC="$(find_bin javac || true)"
+    MVN="$(find_bin mvn || true)"
+    CURL="$(find_bin curl || true)"
 }
 
 # The MariaDB account that the local OS user gets via unix_socket auth.
@@ -689,6 +727,117 @@ redis_start() {
     wait_ready "Redis" "$REDIS_LOG" "" -- redis_probe "$REDIS_PORT"
 }
 
+# ------------------------------------------------------------------- Solr --
+
+# The JVM's comm is only "java": check that it runs our launcher too.
+solr_pid() {
+    local pid
+    pid="$(read_pidfile "$SOLR_PID")"
+    pid_is "$pid" java || return 1
+    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *" QuireTestSolr "* ]] || return 1
+    printf '%s\n' "$pid"
+}
+
+# Ready: the launcher has written data/ready (every node up, every replica on them active),
+# and each node passes its health check (which also needs its ZooKeeper session).
+solr_probe() {
+    local i
+    [[ -e $SOLR_DATA/ready ]] || return 1
+    for ((i = 0; i < SOLR_NODES; i++)); do
+        "$CURL" -sf -m 5 -o /dev/null "http://127.0.0.1:$((SOLR_PORT + i))/solr/admin/info/health" || return 1
+    done
+}
+
+# Resolve Solr's classpath with Maven (offline first: after the first run ~/.m2 has it all)
+# and compile the launcher into the state dir, each only when its inputs changed.
+solr_build() {
+    local pom="$SOLR_SRC_DIR/pom.xml" src="$SOLR_SRC_DIR/QuireTestSolr.java"
+    local class="$SOLR_CLASSES/QuireTestSolr.class" jar jars=() complete=false
+    if [[ -s $SOLR_CLASSPATH && $SOLR_CLASSPATH -nt $pom ]]; then
+        complete=true
+        IFS=: read -r -a jars <"$SOLR_CLASSPATH" || true # (no final newline: read returns 1)
+        for jar in "${jars[@]}"; do
+            [[ -f $jar ]] || complete=false
+        done
+    fi
+    if ! $complete; then
+        log "Solr: resolving the classpath with Maven (the first run downloads ~100 MB into ~/.m2)"
+        local args=(-B -q -f "$pom" dependency:build-classpath -Dmdep.outputFile="$SOLR_CLASSPATH.tmp")
+        if ! (cd / && "$MVN" -o "${args[@]}") </dev/null >>"$SOLR_BUILD_LOG" 2>&1 9>&-; then
+            log "Solr: not everything is in ~/.m2 yet; resolving online"
+            (cd / && "$MVN" "${args[@]}") </dev/null >>"$SOLR_BUILD_LOG" 2>&1 9>&- ||
+                fail_with_log "$SOLR_BUILD_LOG" "Solr: Maven could not resolve $pom"
+        fi
+        mv -f "$SOLR_CLASSPATH.tmp" "$SOLR_CLASSPATH"
+    fi
+    if [[ ! -f $class || $src -nt $class || $SOLR_CLASSPATH -nt $class ]]; then
+        log "Solr: compiling $src"
+        rm -rf "$SOLR_CLASSES"
+        install -d -m 0755 "$SOLR_CLASSES"
+        "$JAVAC" -nowarn -cp "$(<"$SOLR_CLASSPATH")" -d "$SOLR_CLASSES" "$src" >>"$SOLR_BUILD_LOG" 2>&1 ||
+            fail_with_log "$SOLR_BUILD_LOG" "Solr: javac failed"
+    fi
+}
+
+solr_stop() {
+    local pid
+    pid="$(solr_pid)" || return 0
+    log "Solr: stopping (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! wait_pid_gone "$pid" "$SOLR_TIMEOUT"; then
+        log "Solr: no clean shutdown within ${SOLR_TIMEOUT}s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+        wait_pid_gone "$pid" 10 || fail_with_log "$SOLR_LOG" "Solr (pid $pid) did not stop"
+    fi
+}
+
+solr_start() {
+    local pid i t0=$SECONDS recorded settings="$SOLR_PORT $SOLR_NODES"
+    install -d -m 0755 "$SOLR_BASE"
+    recorded="$(cat "$SOLR_BASE/port" 2>/dev/null || true)"
+    if pid="$(solr_pid)"; then
+        if [[ $recorded == "$settings" ]]; then
+            TIMEOUT=$SOLR_TIMEOUT wait_ready "Solr" "$SOLR_LOG" "$pid" -- solr_probe
+            log "Solr: already running (pid $pid, port $SOLR_PORT)"
+            return 0
+        fi
+        log "Solr: running with other settings; restarting on port $SOLR_PORT with $SOLR_NODES node(s)"
+        solr_stop
+    fi
+    # Replicas belong to nodes, and a node's name contains its port: on other ports or with
+    # fewer nodes, the old cluster would keep replicas that never come back (and cores that
+    # outlive their collection). So other settings mean a new, empty cluster.
+    if [[ -n $recorded && $recorded != "$settings" && -d $SOLR_DATA ]]; then
+        log "Solr: port/node count changed ($recorded -> $settings); starting with an empty cluster"
+        rm -rf -- "$SOLR_DATA"
+    fi
+    for ((i = 0; i < SOLR_NODES; i++)); do
+        ensure_free_port Solr "$((SOLR_PORT + i))" QUIRE_TEST_SOLR_PORT
+    done
+    solr_build
+    rm -f "$SOLR_PID" "$SOLR_DATA/ready"
+    install -d -m 0755 "$SOLR_DATA"
+    log "Solr: starting $SOLR_NODES node(s) on 127.0.0.1:$SOLR_PORT (SolrCloud, embedded ZooKeeper)"
+    # log4j2.level: no log4j2 config file is on the classpath, so Log4j's default console
+    # logger is used at this level (INFO logs every request). solr.log.dir: Solr complains
+    # without it. configset.upload.enabled is Solr 9's default, stated for the reader.
+    (cd / && exec setsid "$JAVA" \
+        -Xmx"$SOLR_HEAP" \
+        -XX:+ExitOnOutOfMemoryError \
+        -Dlog4j2.level=WARN \
+        -Dsolr.log.dir="$SOLR_BASE" \
+        -Dconfigset.upload.enabled=true \
+        -cp "$SOLR_CLASSES:$(<"$SOLR_CLASSPATH")" \
+        QuireTestSolr --port "$SOLR_PORT" --nodes "$SOLR_NODES" --dir "$SOLR_DATA" \
+        </dev/null >>"$SOLR_LOG" 2>&1 9>&-) &
+    pid=$!
+    printf '%s\n' "$pid" >"$SOLR_PID"
+    printf '%s\n' "$settings" >"$SOLR_BASE/port"
+    # (TIMEOUT=... for one call: Solr gets its own, longer timeout)
+    TIMEOUT=$SOLR_TIMEOUT wait_ready "Solr" "$SOLR_LOG" "$pid" -- solr_probe
+    log "Solr: ready ($((SECONDS - t0))s)"
+}
+
 # --------------------------------------------------------------- commands --
 
 cmd_start() {
@@ -699,6 +848,7 @@ cmd_start() {
     pg_start
     mdb_start
     redis_start
+    solr_start
     log "all services ready ($((SECONDS - t0))s); state dir: $STATE_DIR"
     print_env
 }
@@ -714,6 +864,7 @@ cmd_stop() {
     pg_stop
     mdb_stop
     redis_stop
+    solr_stop
     log "stopped"
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from quire.cli import admin, importer, ocr, server, tasks
+from quire.cli import admin, importer, ocr, search, server, tasks
 
 app = typer.Typer(
     name="quire",
@@ -20,3 +20,5 @@ app.command(name="import")(importer.import_path)
 app.command(name="ocr")(ocr.ocr_command)
 app.command()(tasks.worker)
 app.add_typer(tasks.tasks_app, name="tasks")
+app.add_typer(search.search_app, name="search")
+app.command()(search.reindex)

@@ -6,6 +6,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from quire.core.config import Settings, get_settings
 from quire.core.db import Database
@@ -21,3 +22,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def open_database(settings: Settings | None = None) -> Database:
     settings = settings or get_settings()
     return Database(settings.database_url, pool_size=settings.database.pool_size)
+
+
+def progress_bar() -> Progress:
+    """The progress bar every long command shows: what, bar, done/total, time left."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )

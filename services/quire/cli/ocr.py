@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from quire.cli.common import console, fail, open_database
+from quire.cli.common import console, fail, open_database, progress_bar
 from quire.core import ocr
 from quire.core.models import Document, Folder
 from quire.core.models.nodes import OCRStatus
@@ -81,7 +80,7 @@ def ocr_command(
         with database.session() as session:
             ids = _document_ids(session, folder, missing)
             without_file = 0
-            with _progress() as progress:
+            with progress_bar() as progress:
                 bar = progress.add_task("queueing OCR", total=len(ids))
                 for batch in _batches(ids):
                     without_file += _schedule_batch(session, batch, lang)
@@ -91,13 +90,3 @@ def ocr_command(
     console.print(f"queued OCR for {len(ids) - without_file} document(s)")
     if without_file:
         console.print(f"  {without_file} document(s) have no file yet and were left out")
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )

@@ -16,6 +16,7 @@ from quire.core.logs import setup_logging
 from quire.core.models import TaskRecord, TaskState
 from quire.core.tasks import outbox
 from quire.core.tasks.distributed import QueueWorkers, check_health
+from quire.search.indexer import prepare_at_start
 
 tasks_app = typer.Typer(help="See and retry background work.", invoke_without_command=True)
 
@@ -40,6 +41,10 @@ def worker(
             console.print(f"{queue}: {record or 'no live worker'}")
         raise typer.Exit(0 if all(health.values()) else 1)
     setup_logging(log_level.upper())
+    if "index" in queues:
+        database = open_database(settings)
+        prepare_at_start(database, settings)
+        database.dispose()
     asyncio.run(QueueWorkers(settings, queues).run())
 
 

@@ -104,7 +104,22 @@ class TasksSettings(BaseModel):
 
 
 class SearchSettings(BaseModel):
+    """Full-text search: embedded Tantivy by default, Apache Solr 9 (SolrCloud) to scale out."""
+
+    # tantivy:///path/to/index (default: <data_dir>/index) or solr://host:8983/<collection>
+    # (solr+https:// for TLS; several hosts as solr://h1:8983,h2:8983/<collection>).
     url: str | None = None
+    # Solr: writes become searchable within this time, batched by Solr instead of committed
+    # one by one.
+    commit_within_ms: int = Field(default=1000, ge=0)
+    timeout_seconds: float = Field(default=10, gt=0)
+    username: str | None = None
+    password: SecretStr | None = None
+    # Solr: the collection ``quire search init`` creates.
+    shards: int = Field(default=1, ge=1)
+    replicas: int = Field(default=1, ge=1)
+    # Nodes per batch when the indexer rebuilds or repairs the index.
+    batch_size: int = Field(default=250, ge=1, le=10_000)
 
 
 class OcrSettings(BaseModel):
@@ -122,6 +137,9 @@ class OcrSettings(BaseModel):
     jobs: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     # Tesseract's limit per page; a page over it keeps its image but gets no text.
     page_timeout_seconds: float = Field(default=180, gt=0)
+    # The limit for a whole document: past it OCR is stopped and ends failed (keep it below
+    # TASKS__TIMEOUTS["ocr"], which also covers storing the result).
+    document_timeout_seconds: float = Field(default=1800, gt=0)
 
 
 class PreviewSettings(BaseModel):

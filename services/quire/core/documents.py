@@ -17,6 +17,7 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session
 
 from quire.core import files
+from quire.core.indexing import reindex_later
 from quire.core.models import Document, DocumentVersion, Page
 from quire.core.storage import CHUNK_SIZE, LocalStorage, docver_key, sha256_of, thumbnail_key
 from quire.core.tasks import enqueue
@@ -92,12 +93,15 @@ def add_file(
     file_name: str,
     size: int,
     sha256: str,
+    eager_previews: bool = True,
 ) -> list[DocumentVersion]:
     """Store an uploaded file as the document's next version (two for an image: as is, and PDF).
 
     Everything that can reject the file runs before anything is written. The files are in place
     before the caller commits; if the commit fails the caller calls ``discard_files``. The
-    previews are rendered by a task committed with the versions.
+    previews are rendered by a task committed with the versions, unless ``eager_previews`` is
+    off: when OCR follows, its version's previews replace these within the minute, so rendering
+    them would only take CPU from the OCR (a viewer still gets them, drawn on request).
     """
     inspected = files.inspect(staged)
     pdf_bytes = None if inspected.mime_type == files.PDF else files.image_to_pdf(staged)
@@ -134,8 +138,7 @@ def add_file(
         discard_files(storage, created)
         raise
     storage.delete(thumbnail_key(document.id))
-    pdf_version = created[-1]
-    enqueue(session, "previews", {"version_id": str(pdf_version.id)}, user_id=document.user_id)
+    versions_added(session, document, pdf=created[-1], previews=eager_previews)
     return created
 
 
@@ -173,8 +176,18 @@ def add_derived_version(
         discard_files(storage, [version])
         raise
     storage.delete(thumbnail_key(document.id))
-    enqueue(session, "previews", {"version_id": str(version.id)}, user_id=document.user_id)
+    versions_added(session, document, pdf=version)
     return version
+
+
+def versions_added(
+    session: Session, document: Document, *, pdf: DocumentVersion, previews: bool = True
+) -> None:
+    """The work a new version implies, committed with it: its previews and word boxes (drawn
+    from ``pdf``, the PDF among the new versions), and the search index's copy of its text."""
+    if previews:
+        enqueue(session, "previews", {"version_id": str(pdf.id)}, user_id=document.user_id)
+    reindex_later(session, [document.id])
 
 
 def _fill_next_version(

@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from quire.core.indexing import reindex_later
 from quire.core.models import DocumentVersion, Node, Page
 from quire.core.storage import LocalStorage, docver_key, preview_key, thumbnail_key
 
@@ -55,11 +56,13 @@ def delete_subtrees(session: Session, root_ids: list[uuid.UUID]) -> list[PurePos
     """Delete the nodes and everything below them; returns the file keys to remove after commit.
 
     Deepest level first, so each statement's cascades stay shallow (MariaDB refuses cascades
-    deeper than 15 levels on a self-referencing key).
+    deeper than 15 levels on a self-referencing key). The search index hears of every deleted
+    node by id: once they are gone, nobody could find what was below the roots.
     """
     levels = subtree_levels(session, root_ids)
     all_ids = [node_id for level in levels for node_id in level]
     keys = _file_keys(session, all_ids)
+    reindex_later(session, all_ids)
     for level in reversed(levels):
         session.execute(delete(Node).where(Node.id.in_(level)))
     return keys

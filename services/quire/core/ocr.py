@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import ocrmypdf
-from ocrmypdf import exceptions as ocr_errors
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quire.core import files
+from quire.core import events, files, ocrmypdf_runner
 from quire.core.config import OcrSettings
 from quire.core.documents import add_derived_version, discard_files
 from quire.core.models import Document, DocumentVersion, TaskRecord
@@ -34,17 +32,6 @@ log = logging.getLogger("quire.ocr")
 
 # Tesseract's orientation and script detection data: installed, but not a language to read.
 OSD = "osd"
-# OCRmyPDF's verdicts on its input, which running it again cannot change, in words for the
-# document's owner (OCRmyPDF often raises them without a message and logs the details).
-INPUT_ERRORS: dict[type[Exception], str] = {
-    ocr_errors.EncryptedPdfError: "the PDF is encrypted",
-    ocr_errors.UnsupportedImageFormatError: "the file is not a PDF or an image OCRmyPDF reads",
-    ocr_errors.DpiError: "the image's resolution is missing or implausible",
-    ocr_errors.PriorOcrFoundError: "the PDF already has a text layer",
-    ocr_errors.DigitalSignatureError: "the PDF is digitally signed; OCR would break the signature",
-    ocr_errors.BadArgsError: "OCRmyPDF refused the settings",
-    ocr_errors.InputFileError: "the PDF is corrupt or unreadable",
-}
 
 
 class OcrError(ValueError):
@@ -123,9 +110,14 @@ def schedule(session: Session, document: Document, lang: str) -> TaskRecord:
     return record
 
 
+def follows_upload(settings: OcrSettings, document: Document) -> bool:
+    """Whether an upload to this document is OCR'd automatically (``OCR__AUTOMATIC``)."""
+    return settings.automatic and document.ocr
+
+
 def schedule_after_upload(session: Session, settings: OcrSettings, document: Document) -> None:
     """With ``OCR__AUTOMATIC``, an upload's OCR is committed with the upload (the outbox)."""
-    if settings.automatic and document.ocr:
+    if follows_upload(settings, document):
         schedule(session, document, document.lang)
 
 
@@ -152,32 +144,26 @@ def ocr_document(ctx: TaskContext, document_id: str, lang: str, source_version_i
 
 
 def run_ocrmypdf(source: Path, output: Path, lang: str, settings: OcrSettings) -> None:
-    """OCRmyPDF with Quire's settings; an input it refuses raises OcrFailed with its reason."""
+    """OCRmyPDF with Quire's settings, stopped at ``OCR__DOCUMENT_TIMEOUT_SECONDS``; an input it
+    refuses, or a document over the limit, raises OcrFailed with the reason."""
     # The legacy switches rather than ``mode=``: OCRmyPDF 16 knows only them. Unset is None.
+    options = {
+        "language": lang.split("+"),
+        "output_type": "pdf",
+        "optimize": 1,
+        "jobs": settings.jobs,
+        "tesseract_timeout": settings.page_timeout_seconds,
+        "progress_bar": False,
+        "skip_text": settings.mode == "skip-text" or None,
+        "redo_ocr": settings.mode == "redo" or None,
+        "force_ocr": settings.mode == "force" or None,
+    }
     try:
-        code = ocrmypdf.ocr(
-            source,
-            output,
-            language=lang.split("+"),
-            output_type="pdf",
-            optimize=1,
-            jobs=settings.jobs,
-            tesseract_timeout=settings.page_timeout_seconds,
-            progress_bar=False,
-            skip_text=settings.mode == "skip-text" or None,
-            redo_ocr=settings.mode == "redo" or None,
-            force_ocr=settings.mode == "force" or None,
-        )
-    except tuple(INPUT_ERRORS) as exc:
-        raise OcrFailed(f"cannot OCR this version: {_input_error(exc)}") from exc
-    if code != ocrmypdf.ExitCode.ok:
-        raise OcrFailed(f"OCRmyPDF ended with {code.name}")
-
-
-def _input_error(exc: Exception) -> str:
-    described = next(text for kind, text in INPUT_ERRORS.items() if isinstance(exc, kind))
-    detail = str(exc).strip()
-    return f"{described} ({detail})" if detail else described
+        ocrmypdf_runner.run(source, output, options, settings.document_timeout_seconds)
+    except ocrmypdf_runner.InputRefused as exc:
+        raise OcrFailed(f"cannot OCR this version: {exc}") from exc
+    except ocrmypdf_runner.OcrTimeout as exc:
+        raise OcrFailed(f"{exc} (OCR__DOCUMENT_TIMEOUT_SECONDS)") from exc
 
 
 def _reason(exc: Exception) -> str:
@@ -211,7 +197,7 @@ def _start(
             except UnknownLanguage as exc:
                 raise OcrFailed(str(exc)) from exc
         except OcrFailed as exc:
-            _set_status(document, OCRStatus.failure, _describe(exc))
+            _fail(session, document, _describe(exc))
             session.commit()
             raise
         _set_status(document, OCRStatus.started, None)
@@ -243,6 +229,14 @@ def _store(ctx: TaskContext, source: Source, output: Path, lang: str) -> None:
         for page in version.pages:
             page.lang = lang
         _set_status(document, OCRStatus.success, None)
+        # The index task came with the version (add_derived_version); the user hears of it.
+        events.publish(
+            session,
+            document.user_id,
+            events.OCR_SUCCEEDED,
+            document_id=str(document.id),
+            version_id=str(version.id),
+        )
         try:
             session.commit()
         except BaseException:
@@ -258,9 +252,23 @@ def _record_failure(ctx: TaskContext, document_id: uuid.UUID, exc: Exception) ->
         document = session.get(Document, document_id)
         # Lost a race with an earlier run of this task that stored the version: it is done.
         if document is not None and not _made_by(session, ctx.task_id):
-            status = OCRStatus.failure if final else OCRStatus.received
-            _set_status(document, status, _describe(exc))
+            if final:
+                _fail(session, document, _describe(exc))
+            else:
+                _set_status(document, OCRStatus.received, _describe(exc))
             session.commit()
+
+
+def _fail(session: Session, document: Document, error: str) -> None:
+    """FAILURE for good, and the user hears of it."""
+    _set_status(document, OCRStatus.failure, error)
+    events.publish(
+        session,
+        document.user_id,
+        events.OCR_FAILED,
+        document_id=str(document.id),
+        error=document.ocr_error,
+    )
 
 
 def _set_status(document: Document, status: OCRStatus, error: str | None) -> None:

@@ -1,8 +1,9 @@
-"""Thumbnails and page previews: rendered by a background task after each upload.
+"""Thumbnails, page previews and word boxes: made by a background task after each upload.
 
 The task renders the document's thumbnail and every page at the sizes a viewer opens first
-(sm, md). Any image not there yet (lg, xl, or while the task is pending) is rendered on first
-request and kept, so readers never wait for the queue.
+(sm, md), and keeps the word boxes of the version's text layer (``quire.core.words``). Any
+image not there yet (lg, xl, or while the task is pending) is rendered on first request and
+kept, so readers never wait for the queue.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePosixPath
 
-from quire.core import files
+from quire.core import files, words
 from quire.core.models import Document, DocumentVersion, Page
 from quire.core.storage import LocalStorage, docver_key, preview_key, thumbnail_key
 from quire.core.tasks import TaskContext, task
@@ -30,6 +31,8 @@ def pdf_version(document: Document) -> DocumentVersion | None:
 def generate_previews(ctx: TaskContext, version_id: str) -> None:
     """Render a version's page previews and, if it is the newest, the document's thumbnail.
 
+    Then keep the word boxes of its text layer, if it has one.
+
     Idempotent: every file is rewritten in place under the same name.
     """
     with ctx.db.session() as session:
@@ -40,6 +43,7 @@ def generate_previews(ctx: TaskContext, version_id: str) -> None:
         pages = {page.number: page.id for page in version.pages}
         document_id = version.document_id
         newest = pdf_version(version.document) is version
+        has_text = any(page.text for page in version.pages)
     preview = ctx.settings.preview
     for size in EAGER_SIZES:
         for number, image in files.render_pages(source, sorted(pages), preview.width(size)):
@@ -48,6 +52,8 @@ def generate_previews(ctx: TaskContext, version_id: str) -> None:
         ctx.storage.put_bytes(
             thumbnail_key(document_id), files.render_page(source, 1, preview.thumbnail_size)
         )
+    if has_text:
+        words.store(ctx.storage, uuid.UUID(version_id), words.extract(source))
 
 
 def thumbnail(storage: LocalStorage, document: Document, width: int) -> PurePosixPath | None:

@@ -40,6 +40,11 @@ def preview_key(page_id: uuid.UUID, size: str) -> PurePosixPath:
     return _sharded("previews/pages", page_id) / f"{size}.jpg"
 
 
+def words_key(version_id: uuid.UUID) -> PurePosixPath:
+    """The word boxes of a version's pages (``quire.core.words``)."""
+    return _sharded("words", version_id) / "words.json"
+
+
 class LocalStorage:
     def __init__(self, root: Path) -> None:
         self.root = root

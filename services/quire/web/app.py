@@ -17,13 +17,21 @@ from quire.core.db import Database
 from quire.core.storage import LocalStorage
 from quire.core.tasks.distributed import Dispatcher
 from quire.core.tasks.embedded import EmbeddedRunner
+from quire.search.indexer import prepare_at_start
 from quire.web.api import (
     auth,
+    custom_fields,
+    document_fields,
+    document_types,
     documents,
+    events,
     groups,
     misc,
     nodes,
+    pages,
     roles,
+    search,
+    shared_nodes,
     tags,
     tasks,
     tokens,
@@ -37,6 +45,7 @@ log = logging.getLogger(__name__)
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Background work starts and stops with the app: arq dispatcher or embedded runner."""
     settings: Settings = app.state.settings
+    await asyncio.to_thread(prepare_at_start, app.state.db, settings)
     if settings.redis.url:
         dispatcher = asyncio.create_task(Dispatcher(app.state.db, settings).run())
         yield
@@ -76,7 +85,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.main.media_path.mkdir(parents=True, exist_ok=True)
     app.state.storage = LocalStorage(settings.main.media_path)
 
-    for module in (auth, tokens, users, groups, roles, nodes, tags, documents, tasks, misc):
+    for module in (
+        auth,
+        tokens,
+        users,
+        groups,
+        roles,
+        nodes,
+        shared_nodes,
+        tags,
+        custom_fields,
+        document_types,
+        documents,
+        document_fields,
+        pages,
+        events,
+        search,
+        tasks,
+        misc,
+    ):
         app.include_router(module.router, prefix="/api")
 
     @app.exception_handler(Exception)

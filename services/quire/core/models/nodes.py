@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # Wide enough for a combination of Tesseract languages such as ``deu+eng+fra+ita+spa``.
 LANG_WIDTH = 64
 # Tesseract's codes (``eng``, ``chi_sim``), one or several joined by ``+``.
-LANG_PATTERN = r"^[a-z_]{3,16}(\+[a-z_]{3,16})*$"
+LANG_PATTERN = r"^[a-z]{3}(_[a-z]{2,8})?(\+[a-z]{3}(_[a-z]{2,8})?)*$"
 
 
 class NodeType(StrEnum):
@@ -90,6 +90,10 @@ class Document(Node):
     ocr_status: Mapped[str] = mapped_column(String(16), default=OCRStatus.unknown.value)
     # Why the last OCR ended in FAILURE; cleared when OCR is scheduled again.
     ocr_error: Mapped[str | None] = mapped_column(Text)
+    # Its category (custom fields and their values); a deleted type leaves documents untyped.
+    document_type_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("document_types.id", ondelete="SET NULL"), index=True
+    )
 
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,14 @@ class TaskSpec:
 
 
 TASKS: dict[str, TaskSpec] = {}
+# Every module that defines tasks. By name: the indexer lives in the search package, which
+# depends on core, not the other way round.
+TASK_MODULES = (
+    "quire.core.tasks.builtin",
+    "quire.core.previews",
+    "quire.core.ocr",
+    "quire.search.indexer",
+)
 
 
 def task(name: str, queue: str) -> Callable[[TaskFunction], TaskFunction]:
@@ -59,9 +68,8 @@ def task(name: str, queue: str) -> Callable[[TaskFunction], TaskFunction]:
 
 def load_tasks() -> dict[str, TaskSpec]:
     """Import every module that defines tasks, so that the registry is complete."""
-    from quire.core import ocr, previews  # noqa: F401
-    from quire.core.tasks import builtin  # noqa: F401
-
+    for module in TASK_MODULES:
+        importlib.import_module(module)
     return TASKS
 
 

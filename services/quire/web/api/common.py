@@ -1,8 +1,10 @@
 """What the routers share: pagination in upstream's shape, and lookups that never leak.
 
-Access rule (``owned_node``): a node is visible only to its owner. Anything else — another
-user's node or an id that does not exist — is the same 404, so nobody can learn that a node
-exists. (Upstream answered 403 for both; we answer 404 so that the two are alike *and* honest.)
+Access rule (``quire.core.access``, through ``accessible``): a node is visible to its owner and
+to those it (or a folder above it) is shared with. Anything else — another user's unshared node
+or an id that does not exist — is the same 404, so nobody can learn that a node exists. A node
+the caller sees but whose share does not allow the action is a 403: it reveals nothing they do
+not know. (Upstream answered 403 for all three; 404 keeps the first two alike *and* honest.)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quire.core import access, scopes
 from quire.core.models import Node, User
 
 T = TypeVar("T")
@@ -109,7 +112,27 @@ def not_found(what: str = "Not Found") -> HTTPException:
 
 
 def owned_node(db: Session, user: User, node_id: uuid.UUID, kind: type[NodeT]) -> NodeT:
+    """The user's own node: for what only an owner may do. Others' nodes, shared or not, 404."""
     node = db.get(kind, node_id)
     if node is None or node.user_id != user.id:
         raise not_found()
     return node
+
+
+def accessible(
+    db: Session, user: User, node_id: uuid.UUID, kind: type[NodeT], perm: str = scopes.NODE_VIEW
+) -> tuple[NodeT, access.NodeAccess]:
+    """The node and the user's access to it, if they may see it and do ``perm`` with it."""
+    try:
+        return access.find(db, user, node_id, kind, perm)
+    except access.NotVisible as exc:
+        raise not_found() from exc
+    except access.NotPermitted as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
+
+
+def accessible_node(
+    db: Session, user: User, node_id: uuid.UUID, kind: type[NodeT], perm: str = scopes.NODE_VIEW
+) -> NodeT:
+    """``accessible`` without the access: 404 if unseen, 403 if seen but not allowed."""
+    return accessible(db, user, node_id, kind, perm)[0]

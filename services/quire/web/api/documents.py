@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quire.core import scopes
+from quire.core import access, scopes
 from quire.core.config import Settings
 from quire.core.documents import (
     FileTooLarge,
@@ -39,12 +39,12 @@ from quire.core.documents import (
 from quire.core.files import UnacceptableFile, UnsupportedFileType
 from quire.core.models import Document, DocumentVersion, Folder, Page, User
 from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
-from quire.core.nodes import ancestors
-from quire.core.ocr import schedule_after_upload
+from quire.core.ocr import follows_upload, schedule_after_upload
 from quire.core.previews import page_preview, thumbnail
 from quire.core.storage import LocalStorage, docver_key
-from quire.web.api.common import not_found, owned_node
-from quire.web.api.node_schemas import DocumentOut, DocumentVersionOut, document_out, version_out
+from quire.web.api.common import accessible, accessible_node, not_found
+from quire.web.api.node_schemas import DocumentOut, DocumentVersionOut, version_out
+from quire.web.api.node_views import full_out
 from quire.web.deps import AppSettings, DbSession, Storage, require
 
 router = APIRouter(tags=["documents"])
@@ -94,14 +94,20 @@ def _too_large(settings: Settings) -> HTTPException:
     )
 
 
-def _owned_document(db: Session, user: User, document_id: uuid.UUID) -> Document:
-    return owned_node(db, user, document_id, Document)
+def _document(
+    db: Session, user: User, document_id: uuid.UUID, perm: str = scopes.NODE_VIEW
+) -> Document:
+    return accessible_node(db, user, document_id, Document, perm)
 
 
-def _owned_version(db: Session, user: User, version_id: uuid.UUID) -> DocumentVersion:
+def _version(
+    db: Session, user: User, version_id: uuid.UUID, perm: str = scopes.NODE_VIEW
+) -> DocumentVersion:
+    """A version of a document the user may see (and do ``perm`` with); others are 404."""
     version = db.get(DocumentVersion, version_id)
-    if version is None or version.document.user_id != user.id:
+    if version is None:
         raise not_found()
+    accessible_node(db, user, version.document_id, Document, perm)
     return version
 
 
@@ -120,6 +126,7 @@ def _store_upload(
                 file_name=upload.filename or document.title,
                 size=size,
                 sha256=sha256,
+                eager_previews=not follows_upload(settings.ocr, document),
             )
             schedule_after_upload(db, settings.ocr, document)
             try:
@@ -143,8 +150,10 @@ def _store_upload(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
 
 
-def _document_out(db: Session, document: Document) -> DocumentOut:
-    return document_out(document, ancestors(db, document, include_self=False))
+def _document_out(db: Session, user: User, document: Document) -> DocumentOut:
+    out = full_out(db, *accessible(db, user, document.id, Document))
+    assert isinstance(out, DocumentOut)
+    return out
 
 
 @router.get("/documents/thumbnail-img-status/", response_model=list[PreviewStatus])
@@ -156,7 +165,7 @@ def thumbnail_status(
 ) -> list[PreviewStatus]:
     result = []
     for doc_id in doc_ids:
-        document = _owned_document(db, user, doc_id)
+        document = _document(db, user, doc_id)
         has_file = any(version.file_name for version in document.versions)
         result.append(
             PreviewStatus(
@@ -175,10 +184,10 @@ def ocr_status(
     doc_ids: Annotated[list[uuid.UUID], Query(min_length=1, max_length=500)],
 ) -> list[OcrStatusOut]:
     """Each document's OCR status (UNKNOWN, RECEIVED, STARTED, SUCCESS, FAILURE) and error."""
-    wanted = set(doc_ids)
-    query = select(Document).where(Document.id.in_(wanted), Document.user_id == user.id)
+    wanted = access.visible_ids(db, user, doc_ids)
+    query = select(Document).where(Document.id.in_(wanted))
     found = {document.id: document for document in db.scalars(query)}
-    if len(found) != len(wanted):
+    if len(found) != len(set(doc_ids)):
         raise not_found()
     return [
         OcrStatusOut(doc_id=doc_id, status=found[doc_id].ocr_status, error=found[doc_id].ocr_error)
@@ -206,17 +215,20 @@ def upload_new_document(
     """Create a document from a file in one step, in the inbox unless ``parent_id`` is given."""
     folder_id = parent_id or user.inbox_folder_id
     assert folder_id is not None
-    folder = owned_node(db, user, folder_id, Folder)
+    folder = accessible_node(db, user, folder_id, Folder, scopes.NODE_CREATE)
+    # A grantee's role must allow both: a node is made, and a file uploaded into it.
+    accessible_node(db, user, folder_id, Folder, scopes.DOCUMENT_UPLOAD)
     document = new_document(
         db,
         title=(title or "").strip() or safe_file_name(file.filename),
-        user_id=user.id,
+        # In a shared folder, the folder's owner's: each tree has one owner.
+        user_id=folder.user_id,
         parent_id=folder.id,
         lang=lang or settings.ocr.default_lang_code,
         ocr=ocr,
     )
     _store_upload(db, storage, settings, document, file)
-    return _document_out(db, document)
+    return _document_out(db, user, document)
 
 
 @router.post(
@@ -233,19 +245,19 @@ def upload_file(
     settings: AppSettings,
 ) -> DocumentOut:
     """Store a file as the document's next version (its first, for a new document)."""
-    document = _owned_document(db, user, document_id)
+    document = _document(db, user, document_id, scopes.DOCUMENT_UPLOAD)
     _store_upload(db, storage, settings, document, file)
-    return _document_out(db, document)
+    return _document_out(db, user, document)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
 def get_document(document_id: uuid.UUID, user: Viewer, db: DbSession) -> DocumentOut:
-    return _document_out(db, _owned_document(db, user, document_id))
+    return _document_out(db, user, _document(db, user, document_id))
 
 
 @router.get("/documents/{document_id}/versions", response_model=list[VersionListItem])
 def list_versions(document_id: uuid.UUID, user: Viewer, db: DbSession) -> list[VersionListItem]:
-    document = _owned_document(db, user, document_id)
+    document = _document(db, user, document_id)
     return [
         VersionListItem(id=v.id, number=v.number, short_description=v.short_description)
         for v in sorted(document.versions, key=lambda v: v.number, reverse=True)
@@ -254,19 +266,19 @@ def list_versions(document_id: uuid.UUID, user: Viewer, db: DbSession) -> list[V
 
 @router.get("/documents/{document_id}/last-version/", response_model=DocumentVersionOut)
 def last_version(document_id: uuid.UUID, user: Viewer, db: DbSession) -> DocumentVersionOut:
-    return version_out(_owned_document(db, user, document_id).last_version)
+    return version_out(_document(db, user, document_id).last_version)
 
 
 @router.get("/document-versions/{version_id}", response_model=DocumentVersionOut)
 def get_version(version_id: uuid.UUID, user: Viewer, db: DbSession) -> DocumentVersionOut:
-    return version_out(_owned_version(db, user, version_id))
+    return version_out(_version(db, user, version_id))
 
 
 @router.get("/document-versions/{version_id}/download", response_class=FileResponse)
 def download_version(
     version_id: uuid.UUID, user: Downloader, db: DbSession, storage: Storage
 ) -> FileResponse:
-    version = _owned_version(db, user, version_id)
+    version = _version(db, user, version_id, scopes.DOCUMENT_DOWNLOAD)
     if version.file_name is None:
         raise not_found("this version has no file yet")
     path = storage.path(docver_key(version.id, version.file_name))
@@ -281,7 +293,7 @@ def download_version(
 
 @router.get("/document-versions/{version_id}/download-url", response_model=DownloadUrl)
 def download_url(version_id: uuid.UUID, user: Downloader, db: DbSession) -> JSONResponse:
-    version = _owned_version(db, user, version_id)
+    version = _version(db, user, version_id, scopes.DOCUMENT_DOWNLOAD)
     url = f"/api/document-versions/{version.id}/download"
     return JSONResponse({"downloadURL": url})
 
@@ -295,7 +307,7 @@ def download_url(version_id: uuid.UUID, user: Downloader, db: DbSession) -> JSON
 def get_thumbnail(
     document_id: uuid.UUID, user: Viewer, db: DbSession, storage: Storage, settings: AppSettings
 ) -> FileResponse | JSONResponse:
-    document = _owned_document(db, user, document_id)
+    document = _document(db, user, document_id)
     key = thumbnail(storage, document, settings.preview.thumbnail_size)
     if key is None:
         # Upstream's status for "no file yet"; its web UI polls until it gets an image.
@@ -313,8 +325,9 @@ def get_page_preview(
     size: Literal["sm", "md", "lg", "xl"] = "md",
 ) -> FileResponse:
     page = db.get(Page, page_id)
-    if page is None or page.version.document.user_id != user.id:
+    if page is None:
         raise not_found()
+    _document(db, user, page.version.document_id)
     key = page_preview(storage, page, size, settings.preview.width(size))
     if key is None:
         raise not_found("this page has no image")

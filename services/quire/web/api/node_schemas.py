@@ -1,18 +1,19 @@
 """Node, folder and document shapes, as Papermerge 3.5.3 serialises them.
 
-Shared by the nodes and documents routers. Fields upstream had but Quire does not use yet
-(``group_id``, ``perms``, ``is_shared``, ``document_type_id``) are sent with their neutral
-values so that existing clients keep working.
+Shared by the nodes, documents and shared-nodes routers. Fields upstream had but Quire does not
+use yet (``group_id``) are sent with their neutral values so that existing clients keep
+working. ``perms`` and ``is_shared`` are the caller's, filled by ``for_caller``.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from quire.core.access import NodeAccess
 from quire.core.models import Document, DocumentVersion, Folder, Node, Page
 from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
 from quire.web.api.tags import NodeTag
@@ -163,6 +164,7 @@ def _document_fields(document: Document, breadcrumb: Breadcrumb | None) -> dict[
         "ocr_status": document.ocr_status,
         "thumbnail_url": thumbnail_url(document),
         "user_id": document.user_id,
+        "document_type_id": document.document_type_id,
     }
 
 
@@ -224,3 +226,22 @@ def node_out(node: Node) -> NodeOut:
         user_id=node.user_id,
         document=document,
     )
+
+
+ShownT = TypeVar("ShownT", bound=_NodeFields | NodeOut)
+
+
+def for_caller(out: ShownT, access: NodeAccess, *, is_shared: bool = False) -> ShownT:
+    """The node as the caller may see it.
+
+    ``perms`` lists what a grantee may do (empty for the owner, who may do everything);
+    ``is_shared`` says, for the owner, that they shared this node itself, and for a grantee that
+    it is shared with them. A share's root is a root to its grantees: the id of the owner's
+    folder above it is not theirs to know.
+    """
+    if isinstance(out, _NodeFields):
+        out.perms = sorted(access.perms)
+        out.is_shared = is_shared or not access.owned
+    if access.root_id == out.id:
+        out.parent_id = None
+    return out

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quire.core import models, scopes
+from quire.core import models, scopes, sharing
 from quire.web.api.common import (
     PageParams,
     Paginated,
@@ -131,6 +131,8 @@ def update_role(
     if body.name is not None:
         role.name = body.name
     if body.scopes is not None:
+        # Gaining or losing node.view changes who may find the nodes shared under this role.
+        sharing.role_changed(db, role.id, set(role.scopes), set(body.scopes))
         _set_scopes(role, body.scopes)
     commit_unique(db, f"a role named {role.name!r} already exists")
     return RoleDetails.model_validate(role)
@@ -142,6 +144,8 @@ def delete_role(
     _user: Annotated[models.User, require(scopes.ROLE_DELETE)],
     db: DbSession,
 ) -> None:
-    # The database drops the role from its users and groups (ON DELETE CASCADE).
-    db.delete(_get_role(db, role_id))
+    # The database drops the role from its users, groups and shares (ON DELETE CASCADE).
+    role = _get_role(db, role_id)
+    sharing.role_changed(db, role.id, set(role.scopes), set())
+    db.delete(role)
     db.commit()

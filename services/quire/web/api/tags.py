@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from quire.core import models, scopes
+from quire.core.indexing import reindex_later
 from quire.web.api.common import PageParams, Paginated, commit_unique, page, page_params
 from quire.web.deps import DbSession, require
 
@@ -176,6 +177,8 @@ def update_tag(
     db: DbSession,
 ) -> Tag:
     tag = _own_tag(db, user, tag_id)
+    if body.name is not None:  # before the rename: the query would flush it too early
+        reindex_later(db, _tagged(db, tag.id))
     for field, value in body.model_dump(exclude_unset=True, exclude={"group_id"}).items():
         # Only the description may be cleared; a null anywhere else means "unchanged".
         if value is not None or field == "description":
@@ -191,5 +194,13 @@ def delete_tag(
     db: DbSession,
 ) -> None:
     # The database drops the tag from the nodes that carry it (ON DELETE CASCADE).
-    db.delete(_own_tag(db, user, tag_id))
+    tag = _own_tag(db, user, tag_id)
+    reindex_later(db, _tagged(db, tag.id))
+    db.delete(tag)
     db.commit()
+
+
+def _tagged(db: Session, tag_id: uuid.UUID) -> list[uuid.UUID]:
+    """The nodes carrying a tag: search must learn when it is renamed or deleted."""
+    rows = select(models.nodes_tags.c.node_id).where(models.nodes_tags.c.tag_id == tag_id)
+    return list(db.scalars(rows))

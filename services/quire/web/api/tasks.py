@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from quire.core import ocr, scopes
 from quire.core.models import Document, TaskRecord, TaskState, User
 from quire.core.tasks import outbox
-from quire.web.api.common import PageParams, Paginated, not_found, owned_node, page, page_params
+from quire.web.api.common import (
+    PageParams,
+    Paginated,
+    accessible_node,
+    not_found,
+    page,
+    page_params,
+)
 from quire.web.deps import CurrentUser, DbSession, require
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -73,7 +80,7 @@ class OcrRequest(BaseModel):
 @router.post("/ocr", response_model=Task)
 def start_ocr(body: OcrRequest, user: OcrStarter, db: DbSession) -> TaskRecord:
     """OCR the document's newest PDF into a new version; returns the queued task."""
-    document = owned_node(db, user, body.document_id, Document)
+    document = accessible_node(db, user, body.document_id, Document, scopes.TASK_OCR)
     try:
         lang = ocr.check_language(body.lang or document.lang)
         record = ocr.schedule(db, document, lang)

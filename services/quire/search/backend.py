@@ -1,0 +1,107 @@
+"""The interface every search engine implements, and choosing one by ``SEARCH__URL``.
+
+- ``tantivy:///path/to/index`` (the default, under the data dir): embedded, no service;
+- ``solr://host:8983/<collection>`` or ``solr+https://...``: Apache Solr 9 in SolrCloud mode.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+from urllib.parse import urlsplit
+
+from quire.core.config import Settings
+from quire.search.model import IndexedNode
+from quire.search.query import Node
+
+SortField = Literal["score", "title", "created", "updated"]
+
+
+class SearchUnavailable(RuntimeError):
+    """The engine cannot be reached or used right now; the message says why."""
+
+
+@dataclass(frozen=True)
+class Sort:
+    field: SortField = "score"
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class PageHit:
+    number: int
+    # The page's text around the match, HTML-escaped, matches wrapped in <mark>.
+    snippet: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    node_id: uuid.UUID
+    score: float | None
+    matching_pages: int = 0
+    pages: list[PageHit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Results:
+    total: int
+    hits: list[Hit]
+
+
+class SearchBackend(Protocol):
+    def ensure_schema(self) -> bool:
+        """Create or upgrade the index's schema; True if it was created or changed (reindex)."""
+        ...
+
+    def write(self, nodes: Sequence[IndexedNode], removed: Sequence[uuid.UUID]) -> None:
+        """Replace the nodes' entries and drop the removed ones; durable when it returns."""
+        ...
+
+    def search(
+        self,
+        query: Node,
+        principals: Sequence[str],
+        *,
+        sort: Sort,
+        offset: int,
+        limit: int,
+        pages_per_hit: int,
+    ) -> Results:
+        """Nodes matching ``query`` that one of ``principals`` may see, and their best pages."""
+        ...
+
+    def fingerprints(self) -> Iterator[tuple[uuid.UUID, str]]:
+        """Every indexed node with the fingerprint it was indexed with."""
+        ...
+
+    def clear(self) -> None:
+        """Remove every entry (before a full rebuild)."""
+        ...
+
+    def refresh(self) -> None:
+        """Make every accepted write searchable now (the end of a rebuild, tests); the
+        indexer itself never waits for this."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def default_url(settings: Settings) -> str:
+    return f"tantivy://{Path(settings.main.data_dir).resolve() / 'index'}"
+
+
+def open_backend(settings: Settings) -> SearchBackend:
+    url = settings.search.url or default_url(settings)
+    scheme = urlsplit(url).scheme
+    if scheme == "tantivy":
+        from quire.search.tantivy_backend import TantivyBackend
+
+        return TantivyBackend.from_url(url)
+    if scheme in ("solr", "solr+https", "http", "https"):
+        from quire.search.solr_backend import SolrBackend
+
+        return SolrBackend.from_url(url, settings.search)
+    raise ValueError(f"SEARCH__URL: unknown search engine {scheme!r} (tantivy:// or solr://)")

@@ -1,0 +1,44 @@
+"""``GET /api/events/``: the caller's events after a cursor, oldest first.
+
+Not in Papermerge 3.5 (its notifications came over a websocket only). A client polls with the
+id of the last event it saw (``after``); the websocket notifications service, when deployed,
+pushes the same rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from quire.core.models import Event
+from quire.web.deps import CurrentUser, DbSession
+
+router = APIRouter(prefix="/events", tags=["events"])
+MAX_EVENTS = 500
+
+
+class EventOut(BaseModel):
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+@router.get("/")
+def list_events(
+    user: CurrentUser,
+    db: DbSession,
+    after: Annotated[int, Query(ge=0, description="the id of the last event already seen")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
+) -> list[EventOut]:
+    rows = db.scalars(
+        select(Event)
+        .where(Event.user_id == user.id, Event.id > after)
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    return [EventOut.model_validate(row, from_attributes=True) for row in rows]

@@ -1,0 +1,93 @@
+"""How nodes are shown to the caller: details with breadcrumbs, and pages of list items.
+
+Used by the nodes, documents and shared-nodes routers. What a caller sees of a node follows the
+access rule: a grantee's breadcrumb starts at their share, and ``perms``/``is_shared`` are theirs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, with_polymorphic
+
+from quire.core import access
+from quire.core.access import NodeAccess
+from quire.core.models import Document, Folder, Node, User
+from quire.web.api.common import PageParams, paginate
+from quire.web.api.node_schemas import (
+    DocumentNodeOut,
+    DocumentOut,
+    FolderOut,
+    document_node_out,
+    document_out,
+    folder_out,
+    for_caller,
+)
+
+OrderBy = Literal[
+    "title", "-title", "ctype", "-ctype", "created_at", "-created_at", "updated_at", "-updated_at"
+]
+AnyNodeOut = FolderOut | DocumentOut
+ListItem = DocumentNodeOut | FolderOut
+
+
+def node_ordering(
+    order_by: OrderBy | None,
+) -> list[ColumnElement[Any] | InstrumentedAttribute[Any]]:
+    if order_by is None:
+        return [Node.ctype.desc(), Node.title, Node.created_at, Node.id]
+    column = getattr(Node, order_by.lstrip("-"))
+    return [column.desc() if order_by.startswith("-") else column, Node.id]
+
+
+def _is_shared(db: Session, node: Node, granted: NodeAccess) -> bool:
+    return not granted.owned or bool(access.shared_node_ids(db, [node.id]))
+
+
+def full_out(
+    db: Session, node: Node, granted: NodeAccess, *, include_self: bool = False
+) -> AnyNodeOut:
+    """The node with its breadcrumb (only what the caller may see of it), as the caller sees it."""
+    out: AnyNodeOut
+    if isinstance(node, Document):
+        out = document_out(node, access.breadcrumb(db, node, granted, include_self=False))
+    else:
+        assert isinstance(node, Folder)
+        out = folder_out(node, access.breadcrumb(db, node, granted, include_self=include_self))
+    return for_caller(out, granted, is_shared=_is_shared(db, node, granted))
+
+
+def node_page(
+    db: Session, criteria: list[ColumnElement[bool]], order_by: OrderBy | None, params: PageParams
+) -> tuple[list[Node], int]:
+    """One page of the nodes matching ``criteria``, and the number of pages."""
+    # Two steps: the page's ids from the index alone, then those rows with their documents'
+    # columns. Joining first makes PostgreSQL sort the whole folder for every page.
+    id_query = select(Node.id).where(*criteria).order_by(*node_ordering(order_by))
+    page_ids, num_pages = paginate(
+        db, id_query, params, select(func.count(Node.id)).where(*criteria)
+    )
+    loaded = db.scalars(select(with_polymorphic(Node, [Document])).where(Node.id.in_(page_ids)))
+    by_id = {node.id: node for node in loaded}
+    return [by_id[node_id] for node_id in page_ids if node_id in by_id], num_pages
+
+
+def _item(node: Node) -> ListItem:
+    if isinstance(node, Document):
+        return document_node_out(node)
+    assert isinstance(node, Folder)
+    return folder_out(node)
+
+
+def list_items(db: Session, user: User, rows: list[Node]) -> list[ListItem]:
+    """List items (no breadcrumb), each with the caller's ``perms`` and ``is_shared``."""
+    # For the owner's own nodes, one query only: which of them they shared.
+    granted = access.node_accesses(db, user, rows)
+    owned = [node.id for node in rows if node.id in granted and granted[node.id].owned]
+    shared = access.shared_node_ids(db, owned)
+    return [
+        for_caller(_item(node), granted[node.id], is_shared=node.id in shared)
+        for node in rows
+        if node.id in granted
+    ]

@@ -1,0 +1,172 @@
+"""Full-text search: ``GET /api/search/?q=`` (Papermerge's) and ``POST /api/search/`` (filters).
+
+The query string is parsed here (``quire.search.query``): a malformed one answers 400 with the
+column where it went wrong. The engine filters by the caller's principals inside the query; the
+hits are then checked against the database once more, so a share revoked a moment ago (before
+the indexer caught up) shows nothing. Results come per document, with its best pages and their
+highlighted snippets.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quire.core import access, scopes
+from quire.core.models import Document, Folder, Node, Page, User
+from quire.search.backend import Results, SearchUnavailable, Sort
+from quire.search.binding import bind
+from quire.search.engines import engine_for
+from quire.search.query import Node as QueryNode
+from quire.search.query import QuerySyntaxError, all_of, parse
+from quire.web.api.common import not_found
+from quire.web.api.search_schemas import (
+    MAX_SEARCH_PAGE_SIZE,
+    PageMatch,
+    SearchBody,
+    SearchHit,
+    SearchResults,
+)
+from quire.web.deps import AppSettings, DbSession, require
+
+router = APIRouter(prefix="/search", tags=["search"])
+
+Searcher = Annotated[User, require(scopes.NODE_VIEW)]
+PAGES_PER_HIT = 3
+
+
+@router.get("/")
+def search_get(
+    user: Searcher,
+    db: DbSession,
+    settings: AppSettings,
+    q: Annotated[str, Query(max_length=2000)] = "",
+    page_number: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE_SIZE)] = 10,
+    sort: Literal["score", "title", "created", "updated"] = "score",
+    order: Literal["asc", "desc"] = "desc",
+) -> SearchResults:
+    """Upstream's search: ``q`` in the query language, one page of documents and folders."""
+    body = SearchBody(q=q, page_number=page_number, page_size=page_size, sort=sort, order=order)
+    return _search(db, settings, user, body)
+
+
+@router.post("/")
+def search_post(
+    user: Searcher, db: DbSession, settings: AppSettings, body: SearchBody
+) -> SearchResults:
+    """The query string and structured filters (tags, types, custom fields, dates, folder)."""
+    if body.folder_id is not None:
+        try:
+            access.find(db, user, body.folder_id, Folder)
+        except access.NotVisible:
+            raise not_found() from None
+    return _search(db, settings, user, body)
+
+
+def _search(db: Session, settings: AppSettings, user: User, body: SearchBody) -> SearchResults:
+    tree = _query_tree(body)
+    principals = access.principals_for_user(db, user)
+    try:
+        results = engine_for(settings).search(
+            tree,
+            principals,
+            sort=Sort(body.sort, body.order == "desc"),
+            offset=(body.page_number - 1) * body.page_size,
+            limit=body.page_size,
+            pages_per_hit=PAGES_PER_HIT,
+        )
+    except SearchUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
+    return SearchResults(
+        page_size=body.page_size,
+        page_number=body.page_number,
+        num_pages=math.ceil(results.total / body.page_size),
+        total=results.total,
+        items=_hits(db, user, results),
+    )
+
+
+def _query_tree(body: SearchBody) -> QueryNode:
+    try:
+        return bind(all_of(parse(body.q), body.filters()))
+    except QuerySyntaxError as exc:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            detail={"msg": f"malformed query: {exc}", "column": exc.column, "query": body.q},
+        ) from exc
+
+
+def _hits(db: Session, user: User, results: Results) -> list[SearchHit]:
+    """The hits the user may see now, with what the database says about each."""
+    ids = [hit.node_id for hit in results.hits]
+    visible = access.visible_ids(db, user, ids)
+    nodes = {node.id: node for node in db.scalars(select(Node).where(Node.id.in_(visible)))}
+    page_ids = _page_ids(db, [node for node in nodes.values() if isinstance(node, Document)])
+    # A grantee does not learn the ids of the owner's folders above a share.
+    foreign_parents = {n.parent_id for n in nodes.values() if n.user_id != user.id and n.parent_id}
+    shown_parents = access.visible_ids(db, user, foreign_parents) if foreign_parents else set()
+    items = []
+    for hit in results.hits:
+        node = nodes.get(hit.node_id)
+        if node is None:
+            continue
+        is_document = isinstance(node, Document)
+        pages = [
+            PageMatch(
+                number=page.number,
+                page_id=page_ids.get((node.id, page.number)),
+                snippet=page.snippet,
+            )
+            for page in hit.pages
+        ]
+        items.append(
+            SearchHit(
+                id=node.id,
+                title=node.title,
+                ctype="document" if is_document else "folder",
+                entity_type="document" if is_document else "folder",
+                document_id=node.id if is_document else None,
+                parent_id=node.parent_id
+                if node.user_id == user.id or node.parent_id in shown_parents
+                else None,
+                tags=sorted(tag.name for tag in node.tags),
+                lang=node.lang,
+                score=hit.score,
+                page_count=_page_count(node),
+                page_number=pages[0].number if pages else None,
+                matching_pages=hit.matching_pages,
+                pages=pages,
+                created_at=node.created_at,
+                updated_at=node.updated_at,
+            )
+        )
+    return items
+
+
+def _page_count(node: Node) -> int | None:
+    if not isinstance(node, Document) or not node.versions:
+        return None
+    return node.last_version.page_count
+
+
+def _page_ids(db: Session, documents: list[Document]) -> dict[tuple[uuid.UUID, int], uuid.UUID]:
+    """Page ids of each document's newest version with a file, by (document, page number)."""
+    newest = {}
+    for document in documents:
+        with_file = [v for v in document.versions if v.file_name]
+        if with_file:
+            newest[with_file[-1].id] = document.id
+    if not newest:
+        return {}
+    rows = db.execute(
+        select(Page.document_version_id, Page.number, Page.id).where(
+            Page.document_version_id.in_(newest)
+        )
+    )
+    return {(newest[version_id], number): page_id for version_id, number, page_id in rows}

@@ -1,0 +1,275 @@
+"""/api/custom-fields: per-user typed fields; helpers shared by the values and types tests."""
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from quire.core.indexing import INDEX_TASK
+from quire.core.models import CustomField, TaskRecord
+from quire.core.scopes import ALL_SCOPES
+from tests.api.test_nodes import make_document
+
+FIELD_KEYS = {"id", "name", "type", "extra_data", "group_id", "group_name"}
+CFV_KEYS = {
+    "document_id",
+    "document_type_id",
+    "custom_field_id",
+    "name",
+    "type",
+    "extra_data",
+    "custom_field_value_id",
+    "value",
+}
+
+
+def create_field(client, name, type_="text", **fields):
+    response = client.post("/api/custom-fields/", json={"name": name, "type": type_, **fields})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def create_type(client, name, field_ids=(), **fields):
+    body = {"name": name, "custom_field_ids": [str(i) for i in field_ids], **fields}
+    response = client.post("/api/document-types/", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def set_type(account, document_id, type_id):
+    response = account.client.patch(
+        f"/api/documents/{document_id}/type", json={"document_type_id": type_id}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() is None
+
+
+def typed_document(account, *fields):
+    """A document of a new type made of ``fields`` ((name, type) pairs); (document, fields)."""
+    made = [create_field(account.client, name, type_) for name, type_ in fields]
+    doc_type = create_type(account.client, f"type-{uuid.uuid4().hex[:6]}", [f["id"] for f in made])
+    document = make_document(account, "Invoice")
+    set_type(account, document["id"], doc_type["id"])
+    return document, made
+
+
+def set_values(account, document_id, values):
+    items = [{"key": name, "value": value} for name, value in values.items()]
+    return account.client.patch(f"/api/documents/{document_id}/custom-fields", json=items)
+
+
+def values_of(account, document_id):
+    response = account.client.get(f"/api/documents/{document_id}/custom-fields")
+    assert response.status_code == 200, response.text
+    return {item["name"]: item["value"] for item in response.json()}
+
+
+def index_tasks_for(db, node_id):
+    with db.session() as session:
+        tasks = session.scalars(select(TaskRecord).where(TaskRecord.name == INDEX_TASK))
+        return [task.id for task in tasks if str(node_id) in task.args["node_ids"]]
+
+
+def names(response):
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return [item["name"] for item in (body["items"] if isinstance(body, dict) else body)]
+
+
+# --- custom fields: happy paths -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "type_", ["text", "date", "boolean", "int", "float", "monetary", "yearmonth"]
+)
+def test_create_each_type_and_read_it_back(alice, type_):
+    field = create_field(alice.client, f"f-{type_}", type_)
+    assert set(field) == FIELD_KEYS
+    assert field["type"] == type_
+    assert field["extra_data"] is None
+    assert field["group_id"] is None
+    assert alice.client.get(f"/api/custom-fields/{field['id']}").json() == field
+
+
+def test_extra_data_json_string_becomes_an_object(alice):
+    field = create_field(alice.client, "Total", "monetary", extra_data='{"currency": "EUR"}')
+    assert field["extra_data"] == {"currency": "EUR"}
+    plain = create_field(alice.client, "Note", "text", extra_data="free words")
+    assert plain["extra_data"] == "free words"
+    obj = create_field(alice.client, "Net", "monetary", extra_data={"currency": "CHF"})
+    assert obj["extra_data"] == {"currency": "CHF"}
+
+
+def test_list_all_filter_and_order(alice):
+    for name, type_ in (("delta", "int"), ("Alpha", "text"), ("charlie", "date"), ("bravo", "int")):
+        create_field(alice.client, name, type_)
+    page = alice.client.get("/api/custom-fields/", params={"page_size": 3})
+    assert names(page) == ["Alpha", "bravo", "charlie"]
+    assert page.json()["num_pages"] == 2
+    ordered = alice.client.get("/api/custom-fields/", params={"order_by": "-name", "page_size": 9})
+    assert names(ordered) == ["delta", "charlie", "bravo", "Alpha"]
+    by_type = alice.client.get("/api/custom-fields/", params={"order_by": "type", "page_size": 9})
+    assert names(by_type) == ["charlie", "bravo", "delta", "Alpha"]
+    filtered = alice.client.get("/api/custom-fields/", params={"filter": "HA", "page_size": 9})
+    assert names(filtered) == ["Alpha", "charlie"]
+    assert names(alice.client.get("/api/custom-fields/all")) == [
+        "Alpha",
+        "bravo",
+        "charlie",
+        "delta",
+    ]
+    other_group = alice.client.get("/api/custom-fields/all", params={"group_id": str(uuid.uuid4())})
+    assert other_group.json() == []
+
+
+def test_update_and_delete(alice):
+    field = create_field(alice.client, "Total", "float")
+    response = alice.client.patch(
+        f"/api/custom-fields/{field['id']}",
+        json={"name": "Sum", "type": "monetary", "extra_data": '{"currency": "USD"}'},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == field | {
+        "name": "Sum",
+        "type": "monetary",
+        "extra_data": {"currency": "USD"},
+    }
+    assert (
+        alice.client.patch(f"/api/custom-fields/{field['id']}", json={}).json() == response.json()
+    )
+    cleared = alice.client.patch(f"/api/custom-fields/{field['id']}", json={"extra_data": None})
+    assert cleared.json()["extra_data"] is None
+    assert alice.client.delete(f"/api/custom-fields/{field['id']}").status_code == 204
+    assert alice.client.get(f"/api/custom-fields/{field['id']}").status_code == 404
+
+
+def test_names_are_unique_per_user_ignoring_case_only(alice, bob, all_rows):
+    create_field(alice.client, "Total")
+    other = create_field(alice.client, "Café")
+    create_field(alice.client, "Cafe")  # accents count, on MariaDB too
+    create_field(bob.client, "total")
+    before = all_rows()
+    duplicate = alice.client.post("/api/custom-fields/", json={"name": "TOTAL", "type": "int"})
+    assert duplicate.status_code == 409
+    assert duplicate.json() == {"detail": "you already have a custom field named 'TOTAL'"}
+    renamed = alice.client.patch(f"/api/custom-fields/{other['id']}", json={"name": "total"})
+    assert renamed.status_code == 409
+    assert all_rows() == before
+
+
+def test_type_of_a_field_with_values_cannot_change(alice, all_rows):
+    document, (field,) = typed_document(alice, ("Amount", "int"))
+    set_values(alice, document["id"], {"Amount": 3})
+    before = all_rows()
+    response = alice.client.patch(f"/api/custom-fields/{field['id']}", json={"type": "text"})
+    assert response.status_code == 409
+    assert "has values on 1 document" in response.json()["detail"]
+    assert all_rows() == before
+    set_values(alice, document["id"], {"Amount": None})
+    assert (
+        alice.client.patch(f"/api/custom-fields/{field['id']}", json={"type": "text"}).json()[
+            "type"
+        ]
+        == "text"
+    )
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"name": "", "type": "text"}, ["body", "name"]),
+        ({"name": "n" * 201, "type": "text"}, ["body", "name"]),
+        ({"name": "x", "type": "select"}, ["body", "type"]),
+        ({"name": "x"}, ["body", "type"]),
+        ({"type": "text"}, ["body", "name"]),
+        ({"name": "x", "type": "text", "group_id": str(uuid.uuid4())}, ["body", "group_id"]),
+        ({"name": "x", "type": "text", "extra_data": "e" * 4001}, ["body", "extra_data"]),
+        (
+            {"name": "x", "type": "monetary", "extra_data": {"currency": "euro"}},
+            ["body", "extra_data"],
+        ),
+    ],
+)
+def test_bad_field_bodies_are_422(alice, all_rows, body, loc):
+    before = all_rows()
+    response = alice.client.post("/api/custom-fields/", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == loc
+    assert response.json()["detail"][0]["msg"]
+    assert all_rows() == before
+
+
+def test_bad_currency_on_update_is_422(alice, all_rows):
+    field = create_field(alice.client, "Total", "monetary")
+    before = all_rows()
+    url = f"/api/custom-fields/{field['id']}"
+    response = alice.client.patch(url, json={"extra_data": '{"currency": "12"}'})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "extra_data"]
+    assert "ISO 4217" in response.json()["detail"][0]["msg"]
+    assert alice.client.get("/api/custom-fields/not-a-uuid").status_code == 422
+    assert all_rows() == before
+
+
+# --- another user's fields and documents --------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+def test_another_users_field_is_a_404_like_a_missing_one(alice, bob, all_rows, method):
+    field = create_field(alice.client, "Total", "int")
+    before = all_rows()
+    body = {"name": "stolen"}
+    theirs = bob.client.request(method, f"/api/custom-fields/{field['id']}", json=body)
+    missing = bob.client.request(method, f"/api/custom-fields/{uuid.uuid4()}", json=body)
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json() == {"detail": "Custom field not found"}
+    assert all_rows() == before
+
+
+def test_another_users_fields_are_never_listed(alice, bob):
+    create_field(alice.client, "Total", "int")
+    assert bob.client.get("/api/custom-fields/").json()["items"] == []
+    assert bob.client.get("/api/custom-fields/", params={"filter": "Tot"}).json()["num_pages"] == 0
+    assert bob.client.get("/api/custom-fields/all").json() == []
+
+
+# --- scopes -----------------------------------------------------------------------------------
+
+ENDPOINTS = [
+    ("GET", "/api/custom-fields/", "custom_field.view", None),
+    ("GET", "/api/custom-fields/all", "custom_field.view", None),
+    ("GET", "/api/custom-fields/{field}", "custom_field.view", None),
+    ("POST", "/api/custom-fields/", "custom_field.create", {"name": "new", "type": "int"}),
+    ("PATCH", "/api/custom-fields/{field}", "custom_field.update", {"name": "renamed"}),
+    ("DELETE", "/api/custom-fields/{field}", "custom_field.delete", None),
+]
+
+
+def insert_field(db, owner, name):
+    with db.session() as session:
+        field = CustomField(name=name, name_key=name.casefold(), type="int", user_id=owner.id)
+        session.add(field)
+        session.commit()
+        return str(field.id)
+
+
+@pytest.mark.parametrize(("method", "path", "scope", "body"), ENDPOINTS)
+def test_each_endpoint_needs_its_scope(make_account, db, all_rows, method, path, scope, body):
+    account = make_account(scopes=ALL_SCOPES - {scope})
+    field_id = insert_field(db, account, "mine")
+    before = all_rows()
+    response = account.client.request(method, path.format(field=field_id), json=body)
+    assert response.status_code == 403
+    assert response.json() == {"detail": f"missing scopes: {scope}"}
+    assert all_rows() == before
+
+
+@pytest.mark.parametrize(("method", "path", "scope", "body"), ENDPOINTS)
+def test_each_endpoint_works_with_only_its_scope(make_account, db, method, path, scope, body):
+    account = make_account(scopes={scope})
+    field_id = insert_field(db, account, "mine")
+    response = account.client.request(method, path.format(field=field_id), json=body)
+    assert response.status_code < 300, response.text

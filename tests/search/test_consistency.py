@@ -1,0 +1,101 @@
+"""The index follows the database: deletes, moves, renames, new versions; and the tools that
+rebuild it or find and repair drift."""
+
+import uuid
+
+from quire.search import indexer
+from quire.search.engines import engine_for
+from quire.search.model import load
+
+
+def test_deleting_documents_and_folders_removes_them_and_what_was_below(search, alice):
+    body = {"title": "Old projects", "ctype": "folder", "parent_id": alice.home_id}
+    old = alice.client.post("/api/nodes/", json=body).json()["id"]
+    search.upload(alice, "inside", ["obsolete plan"], parent_id=old)
+    single = search.upload(alice, "single", ["obsolete memo"])
+    assert search.titles(alice, "obsolete") == ["inside", "single"]
+    for node_id in (single["id"], old):
+        response = alice.client.request("DELETE", "/api/nodes/", json=[node_id])
+        assert response.status_code == 200, response.text
+    search.run_indexer()
+    assert search.titles(alice, "obsolete") == []
+    assert search.titles(alice, "projects") == []
+
+
+def test_renames_and_moves_are_indexed(search, alice):
+    document = search.upload(alice, "draft", ["quarterly numbers"])
+    body = {"title": "Reports", "ctype": "folder", "parent_id": alice.home_id}
+    reports = alice.client.post("/api/nodes/", json=body).json()["id"]
+    response = alice.client.patch(f"/api/nodes/{document['id']}", json={"title": "final report"})
+    assert response.status_code == 200, response.text
+    response = alice.client.post(
+        "/api/nodes/move", json={"source_ids": [document["id"]], "target_id": reports}
+    )
+    assert response.status_code == 200, response.text
+    search.run_indexer()
+    assert search.titles(alice, "title:final") == ["final report"]
+    assert search.titles(alice, "title:draft") == []
+    found = search.post(alice, q="quarterly", folder_id=reports)
+    assert [item["title"] for item in found["items"]] == ["final report"]
+
+
+def test_only_the_newest_version_is_searched(search, alice):
+    from tests import samples
+
+    document = search.upload(alice, "letter", ["first draft wording"])
+    response = alice.client.post(
+        f"/api/documents/{document['id']}/upload",
+        files={"file": ("v2.pdf", samples.pdf_with_text(["second wording"]), "application/pdf")},
+    )
+    assert response.status_code in (200, 201), response.text
+    search.run_indexer()
+    assert search.titles(alice, "second") == ["letter"]
+    assert search.titles(alice, "draft") == []
+
+
+def test_check_finds_drift_and_repair_fixes_it(search, alice):
+    kept = search.upload(alice, "kept", ["alpha"])
+    changed = search.upload(alice, "changed", ["beta"])
+    lost = search.upload(alice, "lost", ["gamma"])
+    backend = engine_for(search.settings)
+    ghost = uuid.uuid4()
+    with search.db.session() as session:
+        ghost_entry = load(session, [uuid.UUID(kept["id"])])[0]
+        stale_entry = load(session, [uuid.UUID(changed["id"])])[0]
+    # The index drifts: an entry for a node that never existed, a stale one, a lost one.
+    from dataclasses import replace
+
+    backend.write([replace(ghost_entry, id=ghost), replace(stale_entry, title="old title")], [])
+    backend.write([], [uuid.UUID(lost["id"])])
+    backend.refresh()
+
+    drift = indexer.check(search.db, backend, 2)
+    assert drift.missing == [uuid.UUID(lost["id"])]
+    assert drift.stale == [uuid.UUID(changed["id"])]
+    assert drift.orphaned == [ghost]
+    repaired = indexer.check(search.db, backend, 2, repair=True)
+    assert repaired.total == 3
+    backend.refresh()
+    assert indexer.check(search.db, backend, 2).total == 0
+    assert search.titles(alice, "gamma") == ["lost"]
+
+
+def test_rebuild_writes_everything_in_batches_and_resumes(search, alice):
+    for number in range(5):
+        search.upload(alice, f"doc {number}", [f"common word {number}"])
+    backend = engine_for(search.settings)
+    backend.clear()
+    assert search.titles(alice, "common") == []
+    batches = []
+    written = indexer.rebuild(search.db, backend, 3, progress=batches.append)
+    backend.refresh()
+    # Batches of three ids; alice's home and inbox are not indexed.
+    assert written == 5
+    assert [len(batch) for batch in batches] == [3, 3, 1]
+    assert len(search.titles(alice, "common")) == 5
+    backend.clear()
+    resumed = indexer.rebuild(search.db, backend, 3, after=batches[0][-1])
+    backend.refresh()
+    missing = indexer.check(search.db, backend, 100).missing
+    assert resumed + len(missing) == 5
+    assert set(missing) <= set(batches[0])
