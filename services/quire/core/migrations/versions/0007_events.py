@@ -41,5 +41,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_events_user_id", table_name="events")
+    # The index goes with the table (MariaDB will not drop it alone: the foreign key uses it).
     op.drop_table("events")
