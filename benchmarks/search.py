@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -38,25 +38,17 @@ from rich.table import Table
 from sqlalchemy import select
 from tantivy import FieldType, Occur, Query
 
-from benchmarks.search_corpus import (
-    BROAD,
-    FILTER_PERIOD,
-    FILTER_TAG,
-    FILTER_WORD,
-    PASSWORD,
-    SEARCHER,
-    SELECTIVE,
-    Corpus,
-    build,
-)
+from benchmarks import search_corpus
+from benchmarks.search_corpus import PASSWORD, SEARCHER, Corpus
 from benchmarks.server import fresh_database, percentile, quire_server
 from quire.core import access
 from quire.core.config import DatabaseSettings, MainSettings, SearchSettings, Settings
 from quire.core.db import Database
 from quire.core.models import User
-from quire.search.backend import SearchBackend, Sort, open_backend
+from quire.search.backend import Results, SearchBackend, Sort, open_backend
 from quire.search.binding import bind
 from quire.search.query import Everything, parse
+from quire.search.query import Node as QueryNode
 from quire.web.api.search import PAGES_PER_HIT
 
 DOCUMENTS = int(os.environ.get("QUIRE_BENCH_SEARCH_DOCS", "10000"))
@@ -70,6 +62,7 @@ REINDEX_TARGET_S = 60.0
 RSS_TARGET_MB = 1024.0
 # Solr commits within a second: how long to wait for the last writes to become visible.
 VISIBLE_TIMEOUT_S = 120.0
+DAY = timedelta(days=1)
 
 
 @dataclass
@@ -106,7 +99,7 @@ def run(
     figures = []
     with fresh_database(database, workdir) as url:
         log(f"search: building {documents:,} documents on {database} ...")
-        corpus = build(url, documents)
+        corpus = search_corpus.build(url, documents)
         log(f"search: corpus built in {corpus.generation_s:.1f} s")
         for engine, engine_url in engine_urls(workdir, log):
             data_dir = workdir / f"data-{uuid.uuid4().hex[:6]}"
@@ -243,9 +236,9 @@ def _measure_engine(f: EngineFigures, backend: SearchBackend, settings: Settings
     for kind in KINDS:
         tree = bind(parse(f.corpus.queries[kind]))
 
-        def search(tree: object = tree) -> object:
+        def search(tree: QueryNode = tree) -> Results:
             return backend.search(
-                tree,  # type: ignore[arg-type]
+                tree,
                 principals,
                 sort=Sort(),
                 offset=0,
@@ -274,24 +267,16 @@ def _tantivy_floor(settings: Settings, kind: str, principals: list[str]) -> list
     ]
     if kind == "filtered":
         # The period's last day included: up to the start of the next day.
-        low, high = (datetime.fromisoformat(day).replace(tzinfo=UTC) for day in FILTER_PERIOD)
+        first, last = (date.fromisoformat(day) for day in search_corpus.FILTER_PERIOD)
+        start, end = (datetime(d.year, d.month, d.day, tzinfo=UTC) for d in (first, last + DAY))
+        period = Query.range_query(schema, "created", FieldType.Date, start, end, True, False)
         clauses += [
-            (Occur.Must, Query.term_query(schema, "body", FILTER_WORD)),
-            (Occur.Must, Query.term_query(schema, "tags", FILTER_TAG)),
-            (
-                Occur.Must,
-                Query.range_query(
-                    schema,
-                    "created",
-                    FieldType.Date,
-                    low,
-                    high + timedelta(days=1),
-                    include_upper=False,
-                ),
-            ),
+            (Occur.Must, Query.term_query(schema, "body", search_corpus.FILTER_WORD)),
+            (Occur.Must, Query.term_query(schema, "tags", search_corpus.FILTER_TAG)),
+            (Occur.Must, period),
         ]
     else:
-        word = SELECTIVE if kind == "selective" else BROAD
+        word = search_corpus.SELECTIVE if kind == "selective" else search_corpus.BROAD
         clauses.append((Occur.Must, Query.term_query(schema, "body", word)))
     query = Query.boolean_query(clauses)
     return _timed(lambda: searcher.search(query, limit=PAGE_SIZE, count=True))

@@ -97,14 +97,18 @@ def reindex(
             backend.clear()
         total = indexer.count_nodes(database)
 
-        def advance(batch: list[uuid.UUID]) -> None:
-            progress.advance(bar, len(batch))
-            checkpoint.write_text(json.dumps({"url": _url(settings), "after": str(batch[-1])}))
+        def durable(last: uuid.UUID) -> None:
+            checkpoint.write_text(json.dumps({"url": _url(settings), "after": str(last)}))
 
         with progress_bar() as progress:
             bar = progress.add_task("indexing", total=total)
             written = indexer.rebuild(
-                database, backend, settings.search.batch_size, after=after, progress=advance
+                database,
+                backend,
+                settings.search.batch_size,
+                after=after,
+                progress=lambda batch: progress.advance(bar, len(batch)),
+                checkpoint=durable,
             )
         backend.refresh()
     except SearchUnavailable as exc:

@@ -9,11 +9,12 @@ import hashlib
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from quire.core import files
@@ -211,6 +212,20 @@ def _fill_next_version(
         Page(number=i, text=text, lang=version.lang) for i, text in enumerate(texts, start=1)
     ]
     return version
+
+
+def newest_with_file(document_ids: Iterable[uuid.UUID]) -> Subquery:
+    """(document_id, number) of each document's newest version that has a file: the one that
+    is shown, searched and indexed."""
+    return (
+        select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("number"))
+        .where(
+            DocumentVersion.document_id.in_(list(document_ids)),
+            DocumentVersion.file_name.is_not(None),
+        )
+        .group_by(DocumentVersion.document_id)
+        .subquery()
+    )
 
 
 def discard_files(storage: LocalStorage, versions: list[DocumentVersion]) -> None:

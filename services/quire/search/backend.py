@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -51,6 +52,12 @@ class Results:
     hits: list[Hit]
 
 
+class BulkWriter(Protocol):
+    def add(self, nodes: Sequence[IndexedNode]) -> bool:
+        """Write these nodes too; True when everything added so far is durable."""
+        ...
+
+
 class SearchBackend(Protocol):
     def ensure_schema(self) -> bool:
         """Create or upgrade the index's schema; True if it was created or changed (reindex)."""
@@ -71,6 +78,10 @@ class SearchBackend(Protocol):
         pages_per_hit: int,
     ) -> Results:
         """Nodes matching ``query`` that one of ``principals`` may see, and their best pages."""
+        ...
+
+    def bulk(self) -> AbstractContextManager[BulkWriter]:
+        """A writer for a rebuild: many batches, committed now and then and when it ends."""
         ...
 
     def fingerprints(self) -> Iterator[tuple[uuid.UUID, str]]:

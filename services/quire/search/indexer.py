@@ -109,16 +109,24 @@ def rebuild(
     *,
     after: uuid.UUID | None = None,
     progress: Callable[[list[uuid.UUID]], None] | None = None,
+    checkpoint: Callable[[uuid.UUID], None] | None = None,
 ) -> int:
-    """Write every node (after ``after``, to resume); returns how many were written."""
+    """Write every node (after ``after``, to resume); returns how many were written.
+
+    ``progress`` hears of each batch read; ``checkpoint`` of the last node id of what is
+    durable in the index, whence a later run may resume.
+    """
     written = 0
-    for batch in node_id_batches(db, batch_size, after):
-        with db.session() as session:
-            nodes = model.load(session, batch)
-        backend.write(nodes, [])
-        written += len(nodes)
-        if progress is not None:
-            progress(batch)
+    with backend.bulk() as sink:
+        for batch in node_id_batches(db, batch_size, after):
+            with db.session() as session:
+                nodes = model.load(session, batch)
+            durable = sink.add(nodes)
+            written += len(nodes)
+            if progress is not None:
+                progress(batch)
+            if durable and checkpoint is not None:
+                checkpoint(batch[-1])
     return written
 
 

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quire.core import access
 from quire.core.custom_fields import load_value
+from quire.core.documents import newest_with_file
 from quire.core.models import (
     CustomField,
     CustomFieldValue,
@@ -172,12 +173,7 @@ def _pages(session: Session, documents: list[uuid.UUID]) -> dict[uuid.UUID, list
     """The pages of each document's newest version that has a file (what upstream searches)."""
     if not documents:
         return {}
-    newest = (
-        select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("number"))
-        .where(DocumentVersion.document_id.in_(documents), DocumentVersion.file_name.is_not(None))
-        .group_by(DocumentVersion.document_id)
-        .subquery()
-    )
+    newest = newest_with_file(documents)
     rows = session.execute(
         select(DocumentVersion.document_id, Page.number, Page.text)
         .join(

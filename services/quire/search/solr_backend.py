@@ -15,6 +15,7 @@ import io
 import uuid
 import zipfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -157,6 +158,11 @@ class SolrBackend:
         params = {"commit": "true"} if commit else {"commitWithin": str(self.commit_within)}
         self._request("POST", f"{self.collection}/update", params=params, json=body)
 
+    @contextmanager
+    def bulk(self) -> Iterator[_BulkWriter]:
+        yield _BulkWriter(self)
+        self.refresh()
+
     def refresh(self) -> None:
         self._request("POST", f"{self.collection}/update", params={"commit": "true"}, json={})
 
@@ -265,6 +271,17 @@ class SolrBackend:
     def count(self) -> int:
         """Entries of nodes searchable now."""
         return int(self._select({"q": "kind:node", "rows": 0})["response"]["numFound"])
+
+
+class _BulkWriter:
+    """Solr's transaction log keeps each accepted batch: every batch is durable at once."""
+
+    def __init__(self, backend: SolrBackend) -> None:
+        self.backend = backend
+
+    def add(self, nodes: Sequence[IndexedNode]) -> bool:
+        self.backend.write(nodes, [])
+        return True
 
 
 def _entries(node: IndexedNode) -> list[dict[str, Any]]:

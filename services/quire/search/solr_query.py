@@ -28,7 +28,7 @@ def quoted(text: str) -> str:
 
 class SolrCompiler(Compiler[str]):
     def text(self, node: Text) -> str | None:
-        tokens = analysis.plain().analyze(node.value)
+        tokens = analysis.terms(node.value)
         if not tokens:
             return None
         if node.field == "title":

@@ -25,6 +25,7 @@ import tantivy
 from tantivy import Document, Index, IndexWriter, Occur, Order, Query, Schema, SchemaBuilder
 
 from quire.search import analysis
+from quire.search.analysis import split_cjk
 from quire.search.backend import Hit, PageHit, Results, SearchUnavailable, Sort
 from quire.search.model import IndexedNode
 from quire.search.query import Node
@@ -32,9 +33,14 @@ from quire.search.tantivy_query import TantivyCompiler
 from quire.search.textonly import text_only
 
 # Bump when the schema or an analyzer changes: the index is rebuilt from the database.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_FILE = "quire-schema.json"
 WRITER_HEAP_BYTES = 64_000_000
+# A rebuild keeps one writer with two indexing threads and commits every so many nodes, so
+# that reading the database and indexing overlap instead of taking turns.
+BULK_HEAP_BYTES = 256_000_000
+BULK_THREADS = 2
+BULK_COMMIT_NODES = 2_000
 WRITER_WAIT_SECONDS = 30.0
 SNIPPET_CHARS = 240
 # Tantivy keeps dates to the second in fast fields: sorting uses microseconds kept as integers.
@@ -141,14 +147,22 @@ class TantivyBackend:
         self.index.reload()  # every write is committed already
 
     @contextmanager
-    def _writer(self) -> Iterator[IndexWriter]:
+    def bulk(self) -> Iterator[_BulkWriter]:
+        with self._writer(BULK_HEAP_BYTES, BULK_THREADS) as writer:
+            sink = _BulkWriter(writer)
+            yield sink
+            writer.commit()
+        self.index.reload()
+
+    @contextmanager
+    def _writer(self, heap: int = WRITER_HEAP_BYTES, threads: int = 1) -> Iterator[IndexWriter]:
         """The index's one writer, waited for while another process holds it."""
         with self._write_lock:
             deadline = time.monotonic() + WRITER_WAIT_SECONDS
             delay = 0.05
             while True:
                 try:
-                    writer = self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+                    writer = self.index.writer(heap_size=heap, num_threads=threads)
                     break
                 except ValueError as exc:
                     if "lock" not in str(exc).lower() or time.monotonic() > deadline:
@@ -200,8 +214,15 @@ class TantivyBackend:
         ]
         text_query = text_only(query)
         page_condition = None if text_query is None else self._page_compiler.compile(text_query)
-        if page_condition is not None and pages_per_hit > 0:
-            hits = [self._with_pages(searcher, hit, page_condition, pages_per_hit) for hit in hits]
+        if page_condition is not None and pages_per_hit > 0 and hits:
+            snippets = tantivy.SnippetGenerator.create(
+                searcher, page_condition, self.schema, "text"
+            )
+            snippets.set_max_num_chars(SNIPPET_CHARS)
+            hits = [
+                self._with_pages(searcher, hit, page_condition, snippets, pages_per_hit)
+                for hit in hits
+            ]
         return Results(total=_count(found), hits=hits)
 
     def _run(
@@ -219,7 +240,12 @@ class TantivyBackend:
         )
 
     def _with_pages(
-        self, searcher: tantivy.Searcher, hit: Hit, condition: Query, limit: int
+        self,
+        searcher: tantivy.Searcher,
+        hit: Hit,
+        condition: Query,
+        snippets: tantivy.SnippetGenerator,
+        limit: int,
     ) -> Hit:
         query = Query.boolean_query(
             [
@@ -231,8 +257,6 @@ class TantivyBackend:
         found = searcher.search(query, limit=limit, count=True)
         if not found.hits:
             return hit
-        snippets = tantivy.SnippetGenerator.create(searcher, condition, self.schema, "text")
-        snippets.set_max_num_chars(SNIPPET_CHARS)
         pages = []
         for _, address in found.hits:
             document = searcher.doc(address)
@@ -253,6 +277,24 @@ class TantivyBackend:
             yield uuid.UUID(document["node_id"][0]), document["fingerprint"][0]
 
 
+class _BulkWriter:
+    def __init__(self, writer: IndexWriter) -> None:
+        self.writer = writer
+        self.uncommitted = 0
+
+    def add(self, nodes: Sequence[IndexedNode]) -> bool:
+        for node in nodes:
+            self.writer.delete_documents_by_term("node_id", str(node.id))
+            for entry in _entries(node):
+                self.writer.add_document(entry)
+        self.uncommitted += len(nodes)
+        if self.uncommitted < BULK_COMMIT_NODES:
+            return False
+        self.writer.commit()
+        self.uncommitted = 0
+        return True
+
+
 def _count(result: tantivy.SearchResult) -> int:
     # Typed in tantivy's stub only as hits; count is there whenever count=True was asked.
     return int(getattr(result, "count", 0) or 0)
@@ -267,10 +309,10 @@ def _entries(node: IndexedNode) -> Iterator[Document]:
         "kind": "node",
         "ctype": node.ctype,
         "fingerprint": node.fingerprint,
-        "title": node.title,
+        "title": split_cjk(node.title),
         "title_sort": node.title.casefold(),
         "tags": [tag.casefold() for tag in node.tags],
-        "tags_text": list(node.tags),
+        "tags_text": [split_cjk(tag) for tag in node.tags],
         "lang": node.lang.split("+"),
         "allowed": sorted(node.principals),
         "ancestors": [str(a) for a in node.ancestors],
@@ -278,7 +320,7 @@ def _entries(node: IndexedNode) -> Iterator[Document]:
         "updated": node.updated_at,
         "created_us": _microseconds(node.created_at),
         "updated_us": _microseconds(node.updated_at),
-        "body": text,
+        "body": split_cjk(text),
         "cf": {key: _json_value(value) for key, value in node.custom_fields.items()},
     }
     if node.document_type:
@@ -296,7 +338,7 @@ def _entries(node: IndexedNode) -> Iterator[Document]:
             "allowed": sorted(node.principals),
             "ancestors": [str(a) for a in node.ancestors],
             "page": page.number,
-            "text": page.text,
+            "text": split_cjk(page.text),
         }
         for language in node.stemmed_languages:
             entry[f"text_{language}"] = page.text

@@ -33,7 +33,7 @@ class TantivyCompiler(Compiler[Query]):
         self.schema = schema
 
     def text(self, node: Text) -> Query | None:
-        tokens = analysis.plain().analyze(node.value)
+        tokens = analysis.terms(node.value)
         if not tokens:
             return None
         if node.field == "title":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -18,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quire.core import access, scopes
-from quire.core.models import Document, Folder, Node, Page, User
+from quire.core.documents import newest_with_file
+from quire.core.models import Document, DocumentVersion, Folder, Node, Page, User
 from quire.search.backend import Results, SearchUnavailable, Sort
 from quire.search.binding import bind
 from quire.search.engines import engine_for
@@ -105,40 +107,43 @@ def _query_tree(body: SearchBody) -> QueryNode:
 def _hits(db: Session, user: User, results: Results) -> list[SearchHit]:
     """The hits the user may see now, with what the database says about each."""
     ids = [hit.node_id for hit in results.hits]
-    visible = access.visible_ids(db, user, ids)
-    nodes = {node.id: node for node in db.scalars(select(Node).where(Node.id.in_(visible)))}
-    page_ids = _page_ids(db, [node for node in nodes.values() if isinstance(node, Document)])
-    # A grantee does not learn the ids of the owner's folders above a share.
+    nodes = {node.id: node for node in db.scalars(select(Node).where(Node.id.in_(ids)))}
+    # A grantee does not learn the ids of the owner's folders above a share: a parent is shown
+    # only if visible. One check for the hits and those parents.
     foreign_parents = {n.parent_id for n in nodes.values() if n.user_id != user.id and n.parent_id}
-    shown_parents = access.visible_ids(db, user, foreign_parents) if foreign_parents else set()
+    visible = access.visible_ids(db, user, [*nodes, *foreign_parents])
+    newest = _newest_versions(db, [n.id for n in nodes.values() if isinstance(n, Document)])
     items = []
     for hit in results.hits:
         node = nodes.get(hit.node_id)
-        if node is None:
+        if node is None or node.id not in visible:
             continue
-        is_document = isinstance(node, Document)
+        version = newest.get(node.id)
         pages = [
             PageMatch(
                 number=page.number,
-                page_id=page_ids.get((node.id, page.number)),
+                page_id=version.page_ids.get(page.number) if version else None,
                 snippet=page.snippet,
             )
             for page in hit.pages
         ]
+        ctype: Literal["document", "folder"] = (
+            "document" if isinstance(node, Document) else "folder"
+        )
         items.append(
             SearchHit(
                 id=node.id,
                 title=node.title,
-                ctype="document" if is_document else "folder",
-                entity_type="document" if is_document else "folder",
-                document_id=node.id if is_document else None,
+                ctype=ctype,
+                entity_type=ctype,
+                document_id=node.id if ctype == "document" else None,
                 parent_id=node.parent_id
-                if node.user_id == user.id or node.parent_id in shown_parents
+                if node.user_id == user.id or node.parent_id in visible
                 else None,
                 tags=sorted(tag.name for tag in node.tags),
                 lang=node.lang,
                 score=hit.score,
-                page_count=_page_count(node),
+                page_count=version.page_count if version else None,
                 page_number=pages[0].number if pages else None,
                 matching_pages=hit.matching_pages,
                 pages=pages,
@@ -149,24 +154,29 @@ def _hits(db: Session, user: User, results: Results) -> list[SearchHit]:
     return items
 
 
-def _page_count(node: Node) -> int | None:
-    if not isinstance(node, Document) or not node.versions:
-        return None
-    return node.last_version.page_count
+@dataclass(frozen=True)
+class _Version:
+    page_count: int
+    page_ids: dict[int, uuid.UUID]
 
 
-def _page_ids(db: Session, documents: list[Document]) -> dict[tuple[uuid.UUID, int], uuid.UUID]:
-    """Page ids of each document's newest version with a file, by (document, page number)."""
-    newest = {}
-    for document in documents:
-        with_file = [v for v in document.versions if v.file_name]
-        if with_file:
-            newest[with_file[-1].id] = document.id
-    if not newest:
+def _newest_versions(db: Session, document_ids: list[uuid.UUID]) -> dict[uuid.UUID, _Version]:
+    """Each document's newest version with a file (what was indexed): its pages, one query."""
+    if not document_ids:
         return {}
+    newest = newest_with_file(document_ids)
     rows = db.execute(
-        select(Page.document_version_id, Page.number, Page.id).where(
-            Page.document_version_id.in_(newest)
+        select(DocumentVersion.document_id, DocumentVersion.page_count, Page.number, Page.id)
+        .join(
+            newest,
+            (newest.c.document_id == DocumentVersion.document_id)
+            & (newest.c.number == DocumentVersion.number),
         )
+        .outerjoin(Page, Page.document_version_id == DocumentVersion.id)
     )
-    return {(newest[version_id], number): page_id for version_id, number, page_id in rows}
+    versions: dict[uuid.UUID, _Version] = {}
+    for document_id, page_count, number, page_id in rows:
+        version = versions.setdefault(document_id, _Version(page_count, {}))
+        if page_id is not None:
+            version.page_ids[number] = page_id
+    return versions
