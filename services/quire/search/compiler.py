@@ -7,12 +7,26 @@ engine spells the leaves and the three connectives.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
+from datetime import UTC, datetime
 from typing import Generic, Literal, TypeVar
 
-from quire.search.query import And, Everything, Exact, InFolder, Node, Not, Or, Range, Text
+from quire.search.query import (
+    CUSTOM_FIELD_PREFIX,
+    And,
+    Everything,
+    Exact,
+    InFolder,
+    Node,
+    Not,
+    Or,
+    Range,
+    Text,
+)
 
 Q = TypeVar("Q")
+_CUSTOM_KEY = re.compile(r"^[a-z0-9_]+$")
 EntryKind = Literal["node", "page"]
 
 
@@ -84,3 +98,28 @@ class Compiler(ABC, Generic[Q]):
 
     @abstractmethod
     def everything(self) -> Q: ...
+
+
+def custom_key(field: str) -> str:
+    """``cf.<key>``'s key, checked: it goes into the engine's syntax as a field name."""
+    key = field.removeprefix(CUSTOM_FIELD_PREFIX)
+    if not _CUSTOM_KEY.match(key):
+        raise ValueError(f"not a custom field key: {field!r}")
+    return key
+
+
+def range_syntax(node: Range) -> str:
+    """``[low TO high}`` in the Lucene syntax both engines parse, from bounds we formatted."""
+    opening = "[" if node.include_low else "{"
+    closing = "]" if node.include_high else "}"
+    return f"{opening}{_bound(node.low)} TO {_bound(node.high)}{closing}"
+
+
+def _bound(value: object) -> str:
+    if value is None:
+        return "*"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(float(value))
+    raise ValueError(f"not a range bound: {value!r}")

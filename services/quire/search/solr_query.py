@@ -9,16 +9,15 @@ Field names, dates and numbers come from us. The permission filter is a separate
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from quire.search import analysis
-from quire.search.compiler import Compiler
+from quire.search.compiler import Compiler, custom_key, range_syntax
 from quire.search.query import CUSTOM_FIELD_PREFIX, Exact, InFolder, Range, Text
 
 TITLE_BOOST = 3
 TAGS_BOOST = 2
 KEYWORD_FIELDS = {"tag": "tags", "type": "doctype", "lang": "lang", "ctype": "ctype"}
-_CUSTOM_KEY = re.compile(r"^[a-z0-9_]+$")
 _TERM = re.compile(r"^\w+$")
 
 
@@ -52,7 +51,7 @@ class SolrCompiler(Compiler[str]):
 
     def exact(self, node: Exact) -> str:
         if node.field.startswith(CUSTOM_FIELD_PREFIX):
-            key = _custom_key(node.field)
+            key = custom_key(node.field)
             if node.value in ("true", "false"):
                 return f"cf_b_{key}:{node.value}"
             return f"cf_s_{key}:{quoted(node.value)}"
@@ -62,12 +61,10 @@ class SolrCompiler(Compiler[str]):
     def range(self, node: Range) -> str:
         field = node.field
         if field.startswith(CUSTOM_FIELD_PREFIX):
-            key = _custom_key(field)
+            key = custom_key(field)
             dated = isinstance(node.low, datetime) or isinstance(node.high, datetime)
             field = f"cf_dt_{key}" if dated else f"cf_d_{key}"
-        opening = "[" if node.include_low else "{"
-        closing = "]" if node.include_high else "}"
-        return f"{field}:{opening}{_bound(node.low)} TO {_bound(node.high)}{closing}"
+        return f"{field}:{range_syntax(node)}"
 
     def in_folder(self, node: InFolder) -> str:
         return f"ancestors:{quoted(node.folder_id)}"
@@ -91,20 +88,3 @@ def _prefix(field: str, tokens: list[str]) -> str:
     if not before:
         return f"{field}:{last}*"
     return f"({field}:{quoted(' '.join(before))} AND {field}:{last}*)"
-
-
-def _custom_key(field: str) -> str:
-    key = field.removeprefix(CUSTOM_FIELD_PREFIX)
-    if not _CUSTOM_KEY.match(key):
-        raise ValueError(f"not a custom field key: {field!r}")
-    return key
-
-
-def _bound(value: object) -> str:
-    if value is None:
-        return "*"
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return repr(float(value))
-    raise ValueError(f"not a range bound: {value!r}")

@@ -9,21 +9,18 @@ JSON field's key), renders a parser string from parts that are validated here: a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from tantivy import FieldType, Index, Occur, Query, Schema
 
 from quire.search import analysis
-from quire.search.compiler import Compiler, EntryKind
+from quire.search.compiler import Compiler, EntryKind, custom_key, range_syntax
 from quire.search.query import CUSTOM_FIELD_PREFIX, Exact, InFolder, Range, Text
 
 # Where a word found counts more: in the title, then in the tags.
 TITLE_BOOST = 3.0
 TAGS_BOOST = 2.0
 KEYWORD_FIELDS = {"tag": "tags", "type": "doctype", "lang": "lang", "ctype": "ctype"}
-_CUSTOM_KEY = re.compile(r"^cf\.[a-z0-9_]+$")
 
 
 class TantivyCompiler(Compiler[Query]):
@@ -70,16 +67,15 @@ class TantivyCompiler(Compiler[Query]):
             value: str | bool = node.value
             if node.value in ("true", "false"):
                 value = node.value == "true"
-            return Query.term_query(self.schema, _custom_key(node.field), value)
+            field = CUSTOM_FIELD_PREFIX + custom_key(node.field)
+            return Query.term_query(self.schema, field, value)
         value = node.value if node.field == "lang" else node.value.casefold()
         return Query.term_query(self.schema, KEYWORD_FIELDS[node.field], value)
 
     def range(self, node: Range) -> Query:
         if node.field.startswith(CUSTOM_FIELD_PREFIX):
-            opening = "[" if node.include_low else "{"
-            closing = "]" if node.include_high else "}"
-            bounds = f"{opening}{_bound(node.low)} TO {_bound(node.high)}{closing}"
-            return self.index.parse_query(f"{_custom_key(node.field)}:{bounds}", [])
+            field = CUSTOM_FIELD_PREFIX + custom_key(node.field)
+            return self.index.parse_query(f"{field}:{range_syntax(node)}", [])
         return Query.range_query(
             self.schema,
             node.field,
@@ -108,19 +104,3 @@ class TantivyCompiler(Compiler[Query]):
 
 def _words(tokens: Sequence[str]) -> list[str | tuple[int, str]]:
     return list(tokens)
-
-
-def _custom_key(field: str) -> str:
-    if not _CUSTOM_KEY.match(field):
-        raise ValueError(f"not a custom field key: {field!r}")
-    return field
-
-
-def _bound(value: object) -> str:
-    if value is None:
-        return "*"
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return repr(float(value))
-    raise ValueError(f"not a range bound: {value!r}")
