@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import core, ocr, search, tasks
+from benchmarks import core, ocr, s3, search, tasks
 
 
 def main() -> None:
@@ -48,6 +48,7 @@ def main() -> None:
     tasks_table(console, backends)
     ocr.report(console)
     search.report(console)
+    s3.report(console)
 
 
 def tasks_table(console: Console, backends: list[str]) -> None:

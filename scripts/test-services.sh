@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Private, throwaway PostgreSQL 15 / MariaDB / Redis / Apache Solr 9 (SolrCloud) servers
-# for the test suite.
+# Private, throwaway PostgreSQL 15 / MariaDB / Redis / Apache Solr 9 (SolrCloud) / S3 (S3Proxy)
+# servers for the test suite.
 #
 # Usage:
 #   scripts/test-services.sh start   # init (first time) + start, print exports
-#   scripts/test-services.sh stop    # stop all four, keep the data
+#   scripts/test-services.sh stop    # stop all five, keep the data
 #   scripts/test-services.sh env     # print the export lines only
 #   scripts/test-services.sh clean   # stop, then delete the state dir
 #
@@ -19,6 +19,12 @@
 # 9.10.1, cached in ~/.m2); scripts/solr/QuireTestSolr.java, compiled into the state dir,
 # runs an embedded ZooKeeper and the Solr node(s) in one JVM.
 #
+# The S3 server is S3Proxy, also from Maven Central (scripts/s3proxy/pom.xml: org.gaul:s3proxy
+# 2.6.0, cached in ~/.m2), with its "filesystem-nio2" blob store: buckets are directories and
+# objects files under the state dir. It checks AWS V2/V4 signatures against one fixed key pair
+# (QUIRE_TEST_S3_ACCESS_KEY / QUIRE_TEST_S3_SECRET_KEY below); clients must use path-style
+# addressing. Tests create their own buckets (names of at least 3 characters).
+#
 # Environment:
 #   QUIRE_TEST_SERVICES_DIR      state dir            (default <repo>/.test-services)
 #   QUIRE_TEST_PG_PORT           PostgreSQL TCP port  (default 55432)
@@ -27,6 +33,7 @@
 #   QUIRE_TEST_SOLR_PORT         Solr HTTP port       (default 58983; node i of N uses port+i-1)
 #   QUIRE_TEST_SOLR_NODES        Solr nodes in the SolrCloud cluster (default 1)
 #   QUIRE_TEST_SOLR_HEAP         Solr's JVM heap, -Xmx (default 512m)
+#   QUIRE_TEST_S3_PORT           S3Proxy HTTP port    (default 59000)
 #   QUIRE_TEST_PG_BINDIR         PostgreSQL binaries  (default /usr/lib/postgresql/15/bin)
 #   QUIRE_TEST_SERVICES_TIMEOUT  seconds to wait for a server to answer (default 60)
 #   QUIRE_TEST_SOLR_TIMEOUT      seconds to wait for Solr (default 120; it boots in 5-30 s)
@@ -46,12 +53,16 @@ SOLR_NODES="${QUIRE_TEST_SOLR_NODES:-1}"
 SOLR_HEAP="${QUIRE_TEST_SOLR_HEAP:-512m}"
 SOLR_TIMEOUT="${QUIRE_TEST_SOLR_TIMEOUT:-120}"
 SOLR_SRC_DIR="$REPO_ROOT/scripts/solr"
+S3_PORT="${QUIRE_TEST_S3_PORT:-59000}"
+S3_SRC_DIR="$REPO_ROOT/scripts/s3proxy"
 PG_BINDIR="${QUIRE_TEST_PG_BINDIR:-/usr/lib/postgresql/15/bin}"
 TIMEOUT="${QUIRE_TEST_SERVICES_TIMEOUT:-60}"
 
 DB_USER=quire
 DB_PASSWORD=quire
 DB_NAME=quire_test
+S3_ACCESS_KEY=quire-test
+S3_SECRET_KEY=quire-test-secret
 
 # Marks a directory as ours, so `clean` never deletes anything else.
 MARKER=".quire-test-services"
@@ -65,8 +76,9 @@ die() {
 usage() {
     cat >&2 <<EOF
 Usage: ${0##*/} {start|stop|env|clean}
-  start  initialise (first run) and start private PostgreSQL, MariaDB, Redis and
-         Solr (SolrCloud) servers on 127.0.0.1, then print shell export lines
+  start  initialise (first run) and start private PostgreSQL, MariaDB, Redis,
+         Solr (SolrCloud) and S3 (S3Proxy) servers on 127.0.0.1, then print shell
+         export lines
   stop   stop the servers, keeping their data
   env    print the export lines only
   clean  stop the servers and delete the state dir ($STATE_DIR)
@@ -75,17 +87,17 @@ EOF
 
 check_config() {
     local name value
-    for name in PG_PORT MARIADB_PORT REDIS_PORT SOLR_PORT; do
+    for name in PG_PORT MARIADB_PORT REDIS_PORT SOLR_PORT S3_PORT; do
         value="${!name}"
         if [[ ! $value =~ ^[1-9][0-9]{0,4}$ ]] || ((value > 65535)); then
             die "invalid port in QUIRE_TEST_${name}: '$value'"
         fi
     done
-    [[ $PG_PORT != "$MARIADB_PORT" && $PG_PORT != "$REDIS_PORT" && $MARIADB_PORT != "$REDIS_PORT" ]] ||
-        die "the PostgreSQL, MariaDB and Redis ports must differ ($PG_PORT, $MARIADB_PORT, $REDIS_PORT)"
+    [[ "$(printf '%s\n' "$PG_PORT" "$MARIADB_PORT" "$REDIS_PORT" "$S3_PORT" | sort -u | wc -l)" -eq 4 ]] ||
+        die "the PostgreSQL, MariaDB, Redis and S3 ports must differ ($PG_PORT, $MARIADB_PORT, $REDIS_PORT, $S3_PORT)"
     [[ $SOLR_NODES =~ ^[1-9]$ ]] || die "invalid QUIRE_TEST_SOLR_NODES (1-9): '$SOLR_NODES'"
     ((SOLR_PORT + SOLR_NODES - 1 <= 65535)) || die "QUIRE_TEST_SOLR_PORT too high for $SOLR_NODES nodes"
-    for value in "$PG_PORT" "$MARIADB_PORT" "$REDIS_PORT"; do
+    for value in "$PG_PORT" "$MARIADB_PORT" "$REDIS_PORT" "$S3_PORT"; do
         if ((value >= SOLR_PORT && value < SOLR_PORT + SOLR_NODES)); then
             die "the Solr port(s) $SOLR_PORT..$((SOLR_PORT + SOLR_NODES - 1)) include port $value of another server"
         fi
@@ -111,6 +123,9 @@ print_env() {
         "$DB_USER" "$DB_PASSWORD" "$MARIADB_PORT" "$DB_NAME"
     printf 'export QUIRE_TEST_REDIS_URL=redis://127.0.0.1:%s/0\n' "$REDIS_PORT"
     printf 'export QUIRE_TEST_SOLR_URL=http://127.0.0.1:%s/solr\n' "$SOLR_PORT"
+    printf 'export QUIRE_TEST_S3_ENDPOINT=http://127.0.0.1:%s\n' "$S3_PORT"
+    printf 'export QUIRE_TEST_S3_ACCESS_KEY=%s\n' "$S3_ACCESS_KEY"
+    printf 'export QUIRE_TEST_S3_SECRET_KEY=%s\n' "$S3_SECRET_KEY"
 }
 
 # ---------------------------------------------------------------- helpers --
@@ -348,6 +363,15 @@ set_paths() {
     SOLR_BUILD_LOG="$SOLR_BASE/build.log"
     SOLR_CLASSPATH="$SOLR_BASE/classpath"
     SOLR_CLASSES="$SOLR_BASE/classes"
+
+    S3_BASE="$DATA_ROOT/s3proxy"
+    S3_DATA="$S3_BASE/data"
+    S3_PID="$S3_BASE/s3proxy.pid"
+    S3_LOG="$S3_BASE/s3proxy.log"
+    S3_BUILD_LOG="$S3_BASE/build.log"
+    S3_CLASSPATH="$S3_BASE/classpath"
+    S3_PROPERTIES="$S3_BASE/s3proxy.properties"
+    S3_LOGBACK="$S3_BASE/logback.xml"
 }
 
 # For stop/clean: use the recorded data root (if any); never creates anything.
@@ -727,6 +751,32 @@ redis_start() {
     wait_ready "Redis" "$REDIS_LOG" "" -- redis_probe "$REDIS_PORT"
 }
 
+# ------------------------------------------------------------------ Maven --
+
+# mvn_classpath LABEL POM CLASSPATH_FILE BUILD_LOG SIZE: resolve POM's classpath into
+# CLASSPATH_FILE (one line, ':'-separated jars in ~/.m2) with Maven, offline first (after
+# the first run ~/.m2 has it all), and only when the POM changed or a jar has gone.
+mvn_classpath() {
+    local label="$1" pom="$2" classpath="$3" build_log="$4" size="$5"
+    local jar jars=() complete=false
+    if [[ -s $classpath && $classpath -nt $pom ]]; then
+        complete=true
+        IFS=: read -r -a jars <"$classpath" || true # (no final newline: read returns 1)
+        for jar in "${jars[@]}"; do
+            [[ -f $jar ]] || complete=false
+        done
+    fi
+    $complete && return 0
+    log "$label: resolving the classpath with Maven (the first run downloads $size into ~/.m2)"
+    local args=(-B -q -f "$pom" dependency:build-classpath -Dmdep.outputFile="$classpath.tmp")
+    if ! (cd / && "$MVN" -o "${args[@]}") </dev/null >>"$build_log" 2>&1 9>&-; then
+        log "$label: not everything is in ~/.m2 yet; resolving online"
+        (cd / && "$MVN" "${args[@]}") </dev/null >>"$build_log" 2>&1 9>&- ||
+            fail_with_log "$build_log" "$label: Maven could not resolve $pom"
+    fi
+    mv -f "$classpath.tmp" "$classpath"
+}
+
 # ------------------------------------------------------------------- Solr --
 
 # The JVM's comm is only "java": check that it runs our launcher too.
@@ -748,28 +798,11 @@ solr_probe() {
     done
 }
 
-# Resolve Solr's classpath with Maven (offline first: after the first run ~/.m2 has it all)
-# and compile the launcher into the state dir, each only when its inputs changed.
+# Resolve Solr's classpath and compile the launcher into the state dir, each only when
+# its inputs changed.
 solr_build() {
-    local pom="$SOLR_SRC_DIR/pom.xml" src="$SOLR_SRC_DIR/QuireTestSolr.java"
-    local class="$SOLR_CLASSES/QuireTestSolr.class" jar jars=() complete=false
-    if [[ -s $SOLR_CLASSPATH && $SOLR_CLASSPATH -nt $pom ]]; then
-        complete=true
-        IFS=: read -r -a jars <"$SOLR_CLASSPATH" || true # (no final newline: read returns 1)
-        for jar in "${jars[@]}"; do
-            [[ -f $jar ]] || complete=false
-        done
-    fi
-    if ! $complete; then
-        log "Solr: resolving the classpath with Maven (the first run downloads ~100 MB into ~/.m2)"
-        local args=(-B -q -f "$pom" dependency:build-classpath -Dmdep.outputFile="$SOLR_CLASSPATH.tmp")
-        if ! (cd / && "$MVN" -o "${args[@]}") </dev/null >>"$SOLR_BUILD_LOG" 2>&1 9>&-; then
-            log "Solr: not everything is in ~/.m2 yet; resolving online"
-            (cd / && "$MVN" "${args[@]}") </dev/null >>"$SOLR_BUILD_LOG" 2>&1 9>&- ||
-                fail_with_log "$SOLR_BUILD_LOG" "Solr: Maven could not resolve $pom"
-        fi
-        mv -f "$SOLR_CLASSPATH.tmp" "$SOLR_CLASSPATH"
-    fi
+    local src="$SOLR_SRC_DIR/QuireTestSolr.java" class="$SOLR_CLASSES/QuireTestSolr.class"
+    mvn_classpath Solr "$SOLR_SRC_DIR/pom.xml" "$SOLR_CLASSPATH" "$SOLR_BUILD_LOG" "~100 MB"
     if [[ ! -f $class || $src -nt $class || $SOLR_CLASSPATH -nt $class ]]; then
         log "Solr: compiling $src"
         rm -rf "$SOLR_CLASSES"
@@ -838,6 +871,109 @@ solr_start() {
     log "Solr: ready ($((SECONDS - t0))s)"
 }
 
+# ------------------------------------------------------------------ S3Proxy --
+
+# The JVM's comm is only "java": check that it runs S3Proxy too.
+s3_pid() {
+    local pid
+    pid="$(read_pidfile "$S3_PID")"
+    pid_is "$pid" java || return 1
+    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *" org.gaul.s3proxy.Main "* ]] || return 1
+    printf '%s\n' "$pid"
+}
+
+# Ready: any HTTP answer (without credentials S3Proxy answers 403 AccessDenied).
+s3_probe() {
+    "$CURL" -s -m 5 -o /dev/null "http://127.0.0.1:$S3_PORT/"
+}
+
+# Written on every start. The properties are read as ISO-8859-1 with backslash escapes;
+# the data root has no backslashes (prepare_state_dir moves such paths to /tmp), but escape
+# them anyway.
+# Blob store "filesystem-nio2" (S3Proxy's own; a bucket is a directory, an object a file),
+# not jclouds' older "filesystem", which S3Proxy 2.6.0 calls deprecated and which lists every
+# intermediate directory as an extra object ("a/", "a/b/" beside "a/b/c.txt") and takes 10 s
+# to DeleteObject such a key.
+# Not set: s3proxy.ignore-unknown-headers=true. Without it, S3Proxy answers 501 NotImplemented
+# to the headers it does not know, like a strict S3 clone: flexible checksums
+# (x-amz-checksum-*, sent by boto3 >= 1.36 unless request_checksum_calculation and
+# response_checksum_validation are "when_required", and always for DeleteObjects),
+# x-amz-server-side-encryption, tagging and versioning.
+s3_write_config() {
+    {
+        printf '# Written by scripts/test-services.sh on every start; do not edit.\n'
+        printf 's3proxy.endpoint=http://127.0.0.1:%s\n' "$S3_PORT"
+        printf 's3proxy.authorization=aws-v2-or-v4\n'
+        printf 's3proxy.identity=%s\n' "$S3_ACCESS_KEY"
+        printf 's3proxy.credential=%s\n' "$S3_SECRET_KEY"
+        printf 'jclouds.provider=filesystem-nio2\n'
+        printf 'jclouds.filesystem.basedir=%s\n' "${S3_DATA//\\/\\\\}"
+        printf 'jclouds.identity=%s\n' "$S3_ACCESS_KEY"
+        printf 'jclouds.credential=%s\n' "$S3_SECRET_KEY"
+    } >"$S3_PROPERTIES"
+    # S3Proxy's jar has no logback.xml, and logback's default is DEBUG on the console (every
+    # Jetty event, hundreds of lines per request); the LOG_LEVEL variable of S3Proxy's Docker
+    # image does nothing here. WARN keeps startup quiet and skips the per-request lines.
+    cat >"$S3_LOGBACK" <<'XML'
+<!-- Written by scripts/test-services.sh on every start; do not edit. -->
+<configuration>
+  <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder>
+      <pattern>%d{yyyy-MM-dd HH:mm:ss.SSS} [%thread] %-5level %logger{36} - %msg%n</pattern>
+    </encoder>
+  </appender>
+  <root level="WARN">
+    <appender-ref ref="CONSOLE"/>
+  </root>
+</configuration>
+XML
+}
+
+s3_stop() {
+    local pid
+    pid="$(s3_pid)" || return 0
+    log "S3Proxy: stopping (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! wait_pid_gone "$pid" "$TIMEOUT"; then
+        log "S3Proxy: no clean shutdown within ${TIMEOUT}s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+        wait_pid_gone "$pid" 10 || fail_with_log "$S3_LOG" "S3Proxy (pid $pid) did not stop"
+    fi
+}
+
+s3_start() {
+    local pid t0=$SECONDS
+    install -d -m 0755 "$S3_BASE"
+    if pid="$(s3_pid)"; then
+        if [[ "$(cat "$S3_BASE/port" 2>/dev/null)" == "$S3_PORT" ]]; then
+            wait_ready "S3Proxy" "$S3_LOG" "$pid" -- s3_probe
+            log "S3Proxy: already running (pid $pid, port $S3_PORT)"
+            return 0
+        fi
+        log "S3Proxy: running on another port; restarting on port $S3_PORT"
+        s3_stop
+    fi
+    ensure_free_port S3Proxy "$S3_PORT" QUIRE_TEST_S3_PORT
+    mvn_classpath S3Proxy "$S3_SRC_DIR/pom.xml" "$S3_CLASSPATH" "$S3_BUILD_LOG" "~45 MB"
+    install -d -m 0755 "$S3_DATA"
+    s3_write_config
+    rm -f "$S3_PID"
+    log "S3Proxy: starting on 127.0.0.1:$S3_PORT"
+    # The classpath includes s3proxy-2.6.0.jar itself (a direct dependency of the pom).
+    (cd / && exec setsid "$JAVA" \
+        -Xmx512m \
+        -XX:+ExitOnOutOfMemoryError \
+        -Dlogback.configurationFile="$S3_LOGBACK" \
+        -cp "$(<"$S3_CLASSPATH")" \
+        org.gaul.s3proxy.Main --properties "$S3_PROPERTIES" \
+        </dev/null >>"$S3_LOG" 2>&1 9>&-) &
+    pid=$!
+    printf '%s\n' "$pid" >"$S3_PID"
+    printf '%s\n' "$S3_PORT" >"$S3_BASE/port"
+    wait_ready "S3Proxy" "$S3_LOG" "$pid" -- s3_probe
+    log "S3Proxy: ready ($((SECONDS - t0))s)"
+}
+
 # --------------------------------------------------------------- commands --
 
 cmd_start() {
@@ -849,6 +985,7 @@ cmd_start() {
     mdb_start
     redis_start
     solr_start
+    s3_start
     log "all services ready ($((SECONDS - t0))s); state dir: $STATE_DIR"
     print_env
 }
@@ -865,6 +1002,7 @@ cmd_stop() {
     mdb_stop
     redis_stop
     solr_stop
+    s3_stop
     log "stopped"
 }
 

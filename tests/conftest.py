@@ -30,6 +30,7 @@ from quire.core.scopes import ALL_SCOPES
 from quire.core.storage import LocalStorage
 from quire.core.users import create_user
 from quire.web.app import create_app
+from tests.processes import RedisServer
 
 REPO = Path(__file__).resolve().parent.parent
 BACKENDS = os.environ.get("QUIRE_TEST_DATABASES", "sqlite,postgresql,mariadb").split(",")
@@ -37,7 +38,12 @@ PASSWORD = "correct horse battery staple"
 
 
 def _service_urls() -> dict[str, str]:
-    wanted = {"QUIRE_TEST_POSTGRES_URL", "QUIRE_TEST_MARIADB_URL", "QUIRE_TEST_REDIS_URL"}
+    wanted = {
+        "QUIRE_TEST_POSTGRES_URL",
+        "QUIRE_TEST_MARIADB_URL",
+        "QUIRE_TEST_REDIS_URL",
+        "QUIRE_TEST_S3_ENDPOINT",
+    }
     if wanted <= os.environ.keys():
         return {name: os.environ[name] for name in wanted}
     result = subprocess.run(
@@ -224,3 +230,12 @@ def all_rows(db: Database) -> Callable[[], dict[str, list[str]]]:
             }
 
     return take
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private Redis of the test's own, which the test may stop and start again."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

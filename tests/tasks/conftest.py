@@ -4,16 +4,8 @@ import json
 
 import pytest
 
-from tests.processes import RedisServer, clean_env
+from tests.processes import clean_env
 from tests.tasks.stack import PASSWORD, PREVIEWS_TIMEOUT
-
-
-@pytest.fixture
-def redis(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -74,3 +74,20 @@ def test_bad_value_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QUIRE__MAIN__MAX_FILE_SIZE_MB", "lots")
     with pytest.raises(ValueError, match="max_file_size_mb"):
         Settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("QUIRE__STORAGE__BACKEND", "s3", "STORAGE__BACKEND=s3 needs S3__BUCKET_NAME"),
+        ("QUIRE__MAIN__FILE_SERVER", "s3", "MAIN__FILE_SERVER=s3 needs S3__BUCKET_NAME"),
+    ],
+)
+def test_the_bucket_modes_need_a_bucket(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=message):
+        Settings()
+    monkeypatch.setenv("PAPERMERGE__S3__BUCKET_NAME", "documents")  # upstream's key works too
+    assert Settings().s3.bucket_name == "documents"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from quire.cli import admin, importer, ocr, search, server, tasks
+from quire.cli import admin, importer, ocr, s3, search, server, tasks
 
 app = typer.Typer(
     name="quire",
@@ -21,4 +21,5 @@ app.command(name="ocr")(ocr.ocr_command)
 app.command()(tasks.worker)
 app.add_typer(tasks.tasks_app, name="tasks")
 app.add_typer(search.search_app, name="search")
+app.add_typer(s3.s3_app, name="s3")
 app.command()(search.reindex)

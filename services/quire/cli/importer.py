@@ -27,7 +27,7 @@ from quire.core.documents import (
 )
 from quire.core.models import Document, DocumentVersion, Folder, User
 from quire.core.ocr import schedule_after_upload
-from quire.core.storage import LocalStorage
+from quire.core.storage import Storage, StorageUnavailable, open_storage
 
 SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
@@ -58,7 +58,7 @@ def _already_there(session: Session, parent_id: uuid.UUID, sha256: str) -> bool:
 
 def _import_file(
     session: Session,
-    storage: LocalStorage,
+    storage: Storage,
     owner: User,
     parent_id: uuid.UUID,
     file_path: Path,
@@ -101,8 +101,11 @@ def import_path(
     if target not in {"home", "inbox"}:
         fail("--target must be 'home' or 'inbox'")
     settings = get_settings()
-    storage = LocalStorage(settings.main.media_path)
-    storage.root.mkdir(parents=True, exist_ok=True)
+    storage = open_storage(settings)
+    try:
+        storage.check()
+    except StorageUnavailable as exc:
+        fail(str(exc))
     base = path.parent if path.is_file() else path
     candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
     wanted = [p for p in candidates if p.suffix.lower() in SUFFIXES]

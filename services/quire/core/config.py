@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -37,10 +37,69 @@ class MainSettings(BaseModel):
     # Tenant prefix for queue names and object keys, so several installations share one Redis.
     prefix: str = ""
     timezone: str = "UTC"
+    # How downloads, thumbnails and page previews reach the browser: through the web process
+    # (local), or by a redirect to a short-lived signed URL on the bucket or a CDN (s3).
+    file_server: Literal["local", "s3"] = "local"
+    # With file_server=s3, a CloudFront domain to sign URLs for instead of the bucket
+    # (upstream's keys): the key pair's id and its private key (PEM).
+    cf_domain: str | None = None
+    cf_sign_url_key_id: str | None = None
+    cf_sign_url_private_key: SecretStr | None = None
 
     @property
     def media_path(self) -> Path:
         return self.media_root or self.data_dir / "media"
+
+
+class StorageSettings(BaseModel):
+    """Where document files live: the media root (default) or an S3 bucket (``s3``)."""
+
+    backend: Literal["local", "s3"] = "local"
+    # With the s3 backend: the local copies of recently used files (defaults to
+    # <data_dir>/cache), kept under this many megabytes.
+    cache_dir: Path | None = None
+    cache_size_mb: int = Field(default=2048, ge=1)
+    # A cached file used within this many seconds is never evicted (it may be open).
+    cache_min_age_seconds: float = Field(default=600, ge=0)
+
+
+class S3Settings(BaseModel):
+    """The bucket: primary storage (STORAGE__BACKEND=s3), or a mirror of the media root.
+
+    With ``bucket_name`` set and the local backend, every file is mirrored to the bucket by the
+    ``s3`` queue. Credentials left unset come from the standard AWS chain (AWS_ACCESS_KEY_ID,
+    ~/.aws, an instance role).
+    """
+
+    bucket_name: str | None = None
+    region_name: str | None = None
+    # For MinIO, Ceph RGW, Garage, R2...: https://s3.example.com
+    endpoint_url: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+    # path: https://host/bucket/key (most S3-compatible servers); virtual: https://bucket.host/key.
+    addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    # Server-side encryption of every object: none, SSE-S3 (AES256) or SSE-KMS (aws:kms).
+    server_side_encryption: Literal["none", "AES256", "aws:kms"] = "none"
+    sse_kms_key_id: str | None = None
+    # Files from this size up are sent in parts of multipart_chunksize_mb, several at once.
+    multipart_threshold_mb: int = Field(default=64, ge=5)
+    multipart_chunksize_mb: int = Field(default=16, ge=5)
+    max_concurrency: int = Field(default=4, ge=1, le=64)
+    connect_timeout_seconds: float = Field(default=5, gt=0)
+    read_timeout_seconds: float = Field(default=60, gt=0)
+    # How long a signed download URL stays valid (MAIN__FILE_SERVER=s3).
+    presign_expires_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
+    # Sign URLs for this address instead of endpoint_url (the bucket's public name when the
+    # services reach it by an internal one).
+    public_endpoint_url: str | None = None
+    # ``quire s3 sync`` leaves objects younger than this alone when nothing claims them: they
+    # may be an upload whose transaction has not committed yet.
+    orphan_grace_seconds: float = Field(default=900, ge=0)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.bucket_name)
 
 
 class DatabaseSettings(BaseModel):
@@ -88,6 +147,8 @@ class TasksSettings(BaseModel):
     # Runs of one task before it ends ``failed``; between runs it waits backoff * 2**(run - 1).
     max_attempts: int = Field(default=5, ge=1)
     retry_backoff_seconds: float = Field(default=10, ge=0)
+    # The longest wait between two runs (a task that retries for long, like the bucket sync's).
+    max_retry_delay_seconds: float = Field(default=3600, ge=0)
     # How often the dispatcher looks for work it was not told about (another process's, a
     # retry that came due, work Redis lost) and how long a dispatched task may wait to start
     # before it is handed to the queue again.
@@ -167,6 +228,21 @@ class Settings(BaseSettings):
     tasks: TasksSettings = TasksSettings()
     ocr: OcrSettings = OcrSettings()
     preview: PreviewSettings = PreviewSettings()
+    storage: StorageSettings = StorageSettings()
+    s3: S3Settings = S3Settings()
+
+    @model_validator(mode="after")
+    def _bucket_when_needed(self) -> Settings:
+        if not self.s3.enabled:
+            if self.storage.backend == "s3":
+                raise ValueError("STORAGE__BACKEND=s3 needs S3__BUCKET_NAME")
+            if self.main.file_server == "s3":
+                raise ValueError("MAIN__FILE_SERVER=s3 needs S3__BUCKET_NAME")
+        return self
+
+    @property
+    def cache_path(self) -> Path:
+        return self.storage.cache_dir or self.main.data_dir / "cache"
 
     @property
     def database_url(self) -> str:

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from quire.core import files
 from quire.core.indexing import reindex_later
+from quire.core.mirroring import sync_later
 from quire.core.models import Document, DocumentVersion, Page
-from quire.core.storage import CHUNK_SIZE, LocalStorage, docver_key, sha256_of, thumbnail_key
+from quire.core.storage import CHUNK_SIZE, Storage, docver_key, sha256_of, thumbnail_key
 from quire.core.tasks import enqueue
 
 MAX_FILE_NAME = 200
@@ -44,7 +45,7 @@ def safe_file_name(name: str | None, fallback: str = "document") -> str:
 
 @contextmanager
 def staged_upload(
-    storage: LocalStorage, source: BinaryIO, *, max_bytes: int
+    storage: Storage, source: BinaryIO, *, max_bytes: int
 ) -> Iterator[tuple[Path, int, str]]:
     """Copy a stream into a staging file, enforcing the size limit; yields (path, size, sha256)."""
     with storage.staging_file() as path:
@@ -87,7 +88,7 @@ def new_document(
 
 def add_file(
     session: Session,
-    storage: LocalStorage,
+    storage: Storage,
     document: Document,
     staged: Path,
     *,
@@ -132,20 +133,20 @@ def add_file(
         created.append(pdf)
     session.flush()
     try:
-        storage.put_file(docver_key(version.id, name), staged)
+        storage.put_file(docver_key(version.id, name), staged, sha256)
         if pdf_bytes is not None:
             storage.put_bytes(docver_key(created[1].id, created[1].file_name or ""), pdf_bytes)
     except BaseException:
         discard_files(storage, created)
         raise
-    storage.delete(thumbnail_key(document.id))
-    versions_added(session, document, pdf=created[-1], previews=eager_previews)
+    _forget_thumbnail(storage, document, created)
+    versions_added(session, storage, document, created, previews=eager_previews)
     return created
 
 
 def add_derived_version(
     session: Session,
-    storage: LocalStorage,
+    storage: Storage,
     document: Document,
     staged: Path,
     *,
@@ -160,35 +161,45 @@ def add_derived_version(
     inspected = files.inspect(staged)
     if inspected.mime_type != files.PDF:
         raise files.UnacceptableFile("a derived version must be a PDF")
+    sha256 = sha256_of(staged)
     version = _fill_next_version(
         document,
         file_name,
         files.PDF,
         staged.stat().st_size,
-        sha256_of(staged),
+        sha256,
         inspected.page_texts,
         page_count=inspected.page_count,
     )
     version.short_description = short_description
     session.flush()
     try:
-        storage.put_file(docver_key(version.id, file_name), staged)
+        storage.put_file(docver_key(version.id, file_name), staged, sha256)
     except BaseException:
         discard_files(storage, [version])
         raise
-    storage.delete(thumbnail_key(document.id))
-    versions_added(session, document, pdf=version)
+    _forget_thumbnail(storage, document, [version])
+    versions_added(session, storage, document, [version])
     return version
 
 
 def versions_added(
-    session: Session, document: Document, *, pdf: DocumentVersion, previews: bool = True
+    session: Session,
+    storage: Storage,
+    document: Document,
+    versions: list[DocumentVersion],
+    *,
+    previews: bool = True,
 ) -> None:
-    """The work a new version implies, committed with it: its previews and word boxes (drawn
-    from ``pdf``, the PDF among the new versions), and the search index's copy of its text."""
+    """The work new versions imply, committed with them: previews and word boxes (drawn from
+    the last, the PDF among them), the search index's copy of the text, the bucket's copy of
+    the files (and the thumbnail just removed)."""
     if previews:
+        pdf = versions[-1]
         enqueue(session, "previews", {"version_id": str(pdf.id)}, user_id=document.user_id)
     reindex_later(session, [document.id])
+    keys = [docver_key(version.id, version.file_name or "") for version in versions]
+    sync_later(session, storage, [*keys, thumbnail_key(document.id)])
 
 
 def _fill_next_version(
@@ -214,6 +225,14 @@ def _fill_next_version(
     return version
 
 
+def _forget_thumbnail(storage: Storage, document: Document, created: list[DocumentVersion]) -> None:
+    """The thumbnail shows the newest version: drawn again for the new one (by its previews
+    task, or on request). A document's first file has none yet: nothing to remove (a request
+    saved per upload, with a bucket)."""
+    if any(v.file_name for v in document.versions if v not in created):
+        storage.delete(thumbnail_key(document.id))
+
+
 def newest_with_file(document_ids: Iterable[uuid.UUID]) -> Subquery:
     """(document_id, number) of each document's newest version that has a file: the one that
     is shown, searched and indexed."""
@@ -228,7 +247,7 @@ def newest_with_file(document_ids: Iterable[uuid.UUID]) -> Subquery:
     )
 
 
-def discard_files(storage: LocalStorage, versions: list[DocumentVersion]) -> None:
+def discard_files(storage: Storage, versions: list[DocumentVersion]) -> None:
     for version in versions:
         if version.file_name:
             storage.delete_tree(docver_key(version.id, version.file_name))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from quire.core.indexing import reindex_later
 from quire.core.models import DocumentVersion, Node, Page
-from quire.core.storage import LocalStorage, docver_key, preview_key, thumbnail_key
+from quire.core.storage import docver_key, preview_key, thumbnail_key, words_key
 
 PREVIEW_SIZES = ("sm", "md", "lg", "xl")
 
@@ -76,6 +76,7 @@ def _file_keys(session: Session, node_ids: list[uuid.UUID]) -> list[PurePosixPat
         )
     ).all()
     keys.extend(docver_key(version_id, name) for version_id, name in versions if name)
+    keys.extend(words_key(version_id) for version_id, _ in versions)
     page_ids = session.scalars(
         select(Page.id)
         .join(DocumentVersion, Page.document_version_id == DocumentVersion.id)
@@ -83,8 +84,3 @@ def _file_keys(session: Session, node_ids: list[uuid.UUID]) -> list[PurePosixPat
     )
     keys.extend(preview_key(page_id, size) for page_id in page_ids for size in PREVIEW_SIZES)
     return keys
-
-
-def remove_files(storage: LocalStorage, keys: list[PurePosixPath]) -> None:
-    for key in keys:
-        storage.delete_tree(key)

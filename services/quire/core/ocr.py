@@ -202,7 +202,7 @@ def _start(
             raise
         _set_status(document, OCRStatus.started, None)
         session.commit()
-        path = ctx.storage.path(docver_key(version.id, version.file_name))
+        path = ctx.storage.fetch(docver_key(version.id, version.file_name))
         return Source(document_id=document_id, path=path, file_name=version.file_name)
 
 

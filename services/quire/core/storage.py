@@ -1,26 +1,44 @@
-"""File storage under the media root, laid out like upstream Papermerge.
+"""File storage: one interface, two backends, laid out like upstream Papermerge.
 
     docvers/ab/cd/<version uuid>/<file name>       every document version's file
     thumbnails/jpg/ab/cd/<document uuid>/sm.jpg    a document's thumbnail (first page)
     previews/pages/ab/cd/<page uuid>/<size>.jpg    page previews, sm/md/lg/xl
+    words/ab/cd/<version uuid>/words.json          word boxes of a version's pages
 
-Files are written to a temporary file in the same directory and renamed into place, so a
-reader never sees half a file and a crash leaves either the old file or the new one.
+``LocalStorage`` keeps the files under the media root (mirrored to a bucket by the ``s3`` queue
+when ``S3__BUCKET_NAME`` is set: ``quire.s3.sync``). ``quire.s3.storage.S3Storage`` keeps them
+in the bucket, with a bounded local cache (``STORAGE__BACKEND=s3``). The same keys serve both,
+and the bucket's object names are these keys (under ``MAIN__PREFIX``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from quire.core.config import Settings
 
 CHUNK_SIZE = 1 << 20
+
+OwnerKind = Literal["version", "document", "page"]
+
+
+class StorageUnavailable(RuntimeError):
+    """The storage cannot be reached (the bucket is down, credentials are refused): a 503."""
+
+
+class MissingFile(FileNotFoundError):
+    """No file under this key."""
 
 
 def _sharded(prefix: str, uid: uuid.UUID) -> PurePosixPath:
@@ -45,9 +63,111 @@ def words_key(version_id: uuid.UUID) -> PurePosixPath:
     return _sharded("words", version_id) / "words.json"
 
 
+# Top folder -> (how many parts before the uuid, the row the file belongs to).
+_LAYOUT: dict[str, tuple[int, OwnerKind]] = {
+    "docvers": (1, "version"),
+    "thumbnails": (2, "document"),
+    "previews": (2, "page"),
+    "words": (1, "version"),
+}
+
+
+# The folders whose next level is the first two hex digits of a uuid: a key's shard.
+SHARDED_FOLDERS = ("docvers", "thumbnails/jpg", "previews/pages", "words")
+
+
+def shards() -> Iterator[str]:
+    """The 1,024 folders that split every key of the layout evenly (``docvers/ab``, ...)."""
+    for folder in SHARDED_FOLDERS:
+        for number in range(256):
+            yield f"{folder}/{number:02x}"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The database row a stored file belongs to: the file is garbage once the row is gone."""
+
+    kind: OwnerKind
+    id: uuid.UUID
+
+
+def owner_of(key: PurePosixPath | str) -> Owner | None:
+    """Whose file this key is, or None for a key outside the layout (a stray file)."""
+    parts = PurePosixPath(key).parts
+    layout = _LAYOUT.get(parts[0]) if parts else None
+    if layout is None:
+        return None
+    depth, kind = layout
+    # <top>[/<sub>]/ab/cd/<uuid>/<name>: exactly one name below the uuid.
+    if len(parts) != depth + 4:
+        return None
+    try:
+        uid = uuid.UUID(parts[depth + 2])
+    except ValueError:
+        return None
+    if parts[depth : depth + 2] != (str(uid)[0:2], str(uid)[2:4]):
+        return None
+    return Owner(kind, uid)
+
+
+def mutable(key: PurePosixPath) -> bool:
+    """A thumbnail is drawn again under the same key when a document gets a new version; every
+    other file under a key is written once (a new version, page or size is a new key)."""
+    return key.parts[0] == "thumbnails"
+
+
+class Storage(Protocol):
+    """What the rest of Quire needs from file storage."""
+
+    # Local files copied to a bucket by the s3 queue (``quire.s3.sync``).
+    mirrored: bool
+    # The files live in the bucket (STORAGE__BACKEND=s3).
+    in_bucket: bool
+
+    def exists(self, key: PurePosixPath) -> bool: ...
+
+    def fetch(self, key: PurePosixPath) -> Path:
+        """A path on this host holding the file (for PDFium, OCRmyPDF, a file response)."""
+        ...
+
+    def read_bytes(self, key: PurePosixPath) -> bytes: ...
+
+    def staging_file(self) -> AbstractContextManager[Path]:
+        """A temporary file that ``put_file`` can take, removed unless it was."""
+        ...
+
+    def put_file(self, key: PurePosixPath, source: Path, sha256: str | None = None) -> None:
+        """Store a staged file under ``key`` (taking it: ``source`` is gone afterwards);
+        ``sha256``, when the caller knows it, saves reading the file again."""
+        ...
+
+    def put_bytes(self, key: PurePosixPath, data: bytes) -> None: ...
+
+    def delete(self, key: PurePosixPath) -> None: ...
+
+    def delete_tree(self, key: PurePosixPath) -> None:
+        """Remove ``key`` and everything beside it (one version's files, one page's)."""
+        ...
+
+    def discard(self, keys: Iterable[PurePosixPath]) -> None:
+        """The files of rows just deleted (and committed): gone now, or by the s3 queue."""
+        ...
+
+    def check(self) -> None:
+        """Raise StorageUnavailable unless files can be stored now (the health check)."""
+        ...
+
+
 class LocalStorage:
-    def __init__(self, root: Path) -> None:
+    """Files under the media root. A file is written to a temporary file in the same
+    directory and renamed into place, so a reader never sees half a file and a crash leaves
+    either the old file or the new one."""
+
+    in_bucket = False
+
+    def __init__(self, root: Path, *, mirrored: bool = False) -> None:
         self.root = root
+        self.mirrored = mirrored
 
     def path(self, key: PurePosixPath) -> Path:
         return self.root.joinpath(*key.parts)
@@ -55,23 +175,19 @@ class LocalStorage:
     def exists(self, key: PurePosixPath) -> bool:
         return self.path(key).is_file()
 
-    def open(self, key: PurePosixPath) -> BinaryIO:
-        return self.path(key).open("rb")
+    def fetch(self, key: PurePosixPath) -> Path:
+        path = self.path(key)
+        if not path.is_file():
+            raise MissingFile(str(key))
+        return path
 
-    @contextmanager
-    def staging_file(self) -> Iterator[Path]:
-        """A temporary file on the media root's file system, removed unless moved away."""
-        directory = self.root / "tmp"
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=directory, prefix="upload-")
-        os.close(fd)
-        path = Path(name)
-        try:
-            yield path
-        finally:
-            path.unlink(missing_ok=True)
+    def read_bytes(self, key: PurePosixPath) -> bytes:
+        return self.fetch(key).read_bytes()
 
-    def put_file(self, key: PurePosixPath, source: Path) -> None:
+    def staging_file(self) -> AbstractContextManager[Path]:
+        return staging_file(self.root / "tmp")
+
+    def put_file(self, key: PurePosixPath, source: Path, sha256: str | None = None) -> None:
         """Move a staged file into place (fsynced, atomic)."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -81,23 +197,66 @@ class LocalStorage:
         _fsync_dir(target.parent)
 
     def put_bytes(self, key: PurePosixPath, data: bytes) -> None:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(name, target)
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path(key), data)
 
     def delete(self, key: PurePosixPath) -> None:
         self.path(key).unlink(missing_ok=True)
 
     def delete_tree(self, key: PurePosixPath) -> None:
-        """Remove the directory holding ``key`` (one version's, one page's)."""
         shutil.rmtree(self.path(key).parent, ignore_errors=True)
+
+    def discard(self, keys: Iterable[PurePosixPath]) -> None:
+        for key in keys:
+            self.delete_tree(key)
+
+    def check(self) -> None:
+        if not self.root.is_dir():
+            raise StorageUnavailable(f"the media root {self.root} is missing")
+
+    def walk(self, under: str) -> Iterator[PurePosixPath]:
+        """Every file under a folder of the layout (``shards()``), but half-written ones."""
+        for directory, _, names in os.walk(self.root / under):
+            for name in names:
+                if not name.startswith(".tmp-"):
+                    path = Path(directory, name)
+                    yield PurePosixPath(path.relative_to(self.root).as_posix())
+
+
+def open_storage(settings: Settings) -> Storage:
+    """The storage the settings choose, for a web process, a worker or a command."""
+    if settings.storage.backend == "s3":
+        # By name, like the task modules: core does not import the s3 package.
+        module = importlib.import_module("quire.s3.storage")
+        storage: Storage = module.S3Storage.from_settings(settings)
+        return storage
+    root = settings.main.media_path
+    root.mkdir(parents=True, exist_ok=True)
+    return LocalStorage(root, mirrored=settings.s3.enabled)
+
+
+@contextmanager
+def staging_file(directory: Path) -> Iterator[Path]:
+    """A temporary file in ``directory``, removed unless it was moved away."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=directory, prefix="upload-")
+    os.close(fd)
+    path = Path(name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 def sha256_of(path: Path) -> str:

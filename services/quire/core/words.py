@@ -17,7 +17,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from quire.core.files import PDFIUM_LOCK
-from quire.core.storage import LocalStorage, words_key
+from quire.core.storage import MissingFile, Storage, words_key
 
 # Four decimals place a box within 0.06 mm on A4: finer than any preview shows.
 PRECISION = 4
@@ -97,20 +97,21 @@ def _word(text: str, box: list[float], width: float, height: float) -> Word:
     )
 
 
-def store(storage: LocalStorage, version_id: uuid.UUID, pages: list[list[Word]]) -> None:
+def store(storage: Storage, version_id: uuid.UUID, pages: list[list[Word]]) -> bool:
     """Keep the words of a version's pages; a version without any text keeps nothing."""
-    if any(pages):
-        document = {"pages": [[word.to_json() for word in words] for words in pages]}
-        storage.put_bytes(words_key(version_id), json.dumps(document, ensure_ascii=False).encode())
+    if not any(pages):
+        return False
+    document = {"pages": [[word.to_json() for word in words] for words in pages]}
+    storage.put_bytes(words_key(version_id), json.dumps(document, ensure_ascii=False).encode())
+    return True
 
 
-def load_page(storage: LocalStorage, version_id: uuid.UUID, number: int) -> list[Word] | None:
+def load_page(storage: Storage, version_id: uuid.UUID, number: int) -> list[Word] | None:
     """A page's words (1-based page number); None when the version has no word boxes (yet)."""
-    key = words_key(version_id)
-    if not storage.exists(key):
+    try:
+        pages = json.loads(storage.read_bytes(words_key(version_id)))["pages"]
+    except MissingFile:
         return None
-    with storage.open(key) as handle:
-        pages = json.load(handle)["pages"]
     if not 1 <= number <= len(pages):
         return []
     return [Word(text, x0, y0, x1, y1) for text, x0, y0, x1, y1 in pages[number - 1]]

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from quire import __version__
 from quire.core.config import Settings, get_settings
 from quire.core.db import Database
-from quire.core.storage import LocalStorage
+from quire.core.storage import MissingFile, StorageUnavailable, open_storage
 from quire.core.tasks.distributed import Dispatcher
 from quire.core.tasks.embedded import EmbeddedRunner
 from quire.search.indexer import prepare_at_start
@@ -82,8 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_size=settings.database.pool_size,
         echo=settings.database.echo,
     )
-    settings.main.media_path.mkdir(parents=True, exist_ok=True)
-    app.state.storage = LocalStorage(settings.main.media_path)
+    app.state.storage = open_storage(settings)
 
     for module in (
         auth,
@@ -105,6 +104,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         misc,
     ):
         app.include_router(module.router, prefix="/api")
+
+    @app.exception_handler(StorageUnavailable)
+    async def storage_unavailable(request: Request, exc: StorageUnavailable) -> JSONResponse:
+        log.warning("storage unavailable", extra={"path": request.url.path, "error": str(exc)})
+        return JSONResponse(
+            status_code=503,
+            content={"detail": f"file storage unavailable, nothing was changed: {exc}"},
+            headers={"Retry-After": "30"},
+        )
+
+    @app.exception_handler(MissingFile)
+    async def missing_file(request: Request, exc: MissingFile) -> JSONResponse:
+        log.error("file missing from storage", extra={"path": request.url.path, "key": str(exc)})
+        return JSONResponse(status_code=404, content={"detail": "the file is missing from storage"})
 
     @app.exception_handler(Exception)
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:

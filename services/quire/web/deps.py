@@ -20,7 +20,7 @@ from quire.core.security import (
     decode_access_token,
     hash_api_token,
 )
-from quire.core.storage import LocalStorage
+from quire.core.storage import Storage as FileStorage
 
 
 def get_settings(request: Request) -> Settings:
@@ -34,13 +34,13 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_storage(request: Request) -> LocalStorage:
-    storage: LocalStorage = request.app.state.storage
+def get_storage(request: Request) -> FileStorage:
+    storage: FileStorage = request.app.state.storage
     return storage
 
 
 DbSession = Annotated[Session, Depends(get_db)]
-Storage = Annotated[LocalStorage, Depends(get_storage)]
+Storage = Annotated[FileStorage, Depends(get_storage)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 

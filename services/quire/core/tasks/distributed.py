@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 from quire.core.config import Settings
 from quire.core.db import Database, utcnow
-from quire.core.storage import LocalStorage
+from quire.core.storage import Storage, open_storage
 from quire.core.tasks import outbox
 from quire.core.tasks.execute import execute
 
@@ -128,7 +128,7 @@ async def run_task(ctx: dict[str, Any], task_id: str) -> str:
 
 
 def make_worker(
-    settings: Settings, db: Database, storage: LocalStorage, executor: Executor, queue: str
+    settings: Settings, db: Database, storage: Storage, executor: Executor, queue: str
 ) -> Worker:
     timeout = settings.tasks.timeout(queue)
     return Worker(
@@ -162,7 +162,7 @@ class QueueWorkers:
         self.settings = settings
         self.queues = queues
         self.db = Database(settings.database_url, pool_size=settings.database.pool_size)
-        self.storage = LocalStorage(settings.main.media_path)
+        self.storage = open_storage(settings)
         # Tasks are synchronous; they run here, not in asyncio's small default pool.
         self.executor = ThreadPoolExecutor(
             max_workers=settings.tasks.concurrency * len(queues), thread_name_prefix="quire-task"

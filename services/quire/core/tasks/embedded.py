@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from quire.core.config import Settings
 from quire.core.db import Database
-from quire.core.storage import LocalStorage
+from quire.core.storage import Storage
 from quire.core.tasks import outbox
 from quire.core.tasks.execute import execute
 
@@ -22,7 +22,7 @@ class EmbeddedRunner:
     each task runs once at a time.
     """
 
-    def __init__(self, db: Database, storage: LocalStorage, settings: Settings) -> None:
+    def __init__(self, db: Database, storage: Storage, settings: Settings) -> None:
         self.db = db
         self.storage = storage
         self.settings = settings

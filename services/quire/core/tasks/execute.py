@@ -14,14 +14,14 @@ from sqlalchemy import select
 from quire.core.config import Settings
 from quire.core.db import Database
 from quire.core.models import TaskRecord
-from quire.core.storage import LocalStorage
+from quire.core.storage import Storage
 from quire.core.tasks import outbox
 from quire.core.tasks.registry import PermanentFailure, TaskContext, spec
 
 log = logging.getLogger("quire.tasks")
 
 
-def execute(db: Database, storage: LocalStorage, settings: Settings, task_id: uuid.UUID) -> str:
+def execute(db: Database, storage: Storage, settings: Settings, task_id: uuid.UUID) -> str:
     """Run the task if it can be claimed; returns the state it ended in, or "not claimed".
 
     The lease is the queue's timeout: a run that overstays it counts as failed, and a runner
@@ -38,14 +38,23 @@ def execute(db: Database, storage: LocalStorage, settings: Settings, task_id: uu
         )
         fields = {"task_id": str(record.id), "task": record.name, "attempt": record.attempts}
         started = time.perf_counter()
+        max_attempts = None
         try:
-            function = spec(record.name).function
+            task = spec(record.name)
+            max_attempts = task.max_attempts
             args = dict(record.args)
-            _call_with_timeout(lambda: function(context, **args), timeout)
+            _call_with_timeout(lambda: task.function(context, **args), timeout)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             permanent = isinstance(exc, PermanentFailure)
-            outbox.fail(session, record, error, settings.tasks, permanent=permanent)
+            outbox.fail(
+                session,
+                record,
+                error,
+                settings.tasks,
+                permanent=permanent,
+                max_attempts=max_attempts,
+            )
             log.warning("task failed", extra={**fields, "state": record.state, "error": error})
             return record.state
         outbox.succeed(session, record)

@@ -115,17 +115,21 @@ def fail(
     settings: TasksSettings,
     *,
     permanent: bool = False,
+    max_attempts: int | None = None,
 ) -> None:
     """Record a failed run: retried later with backoff, or ``failed`` for good."""
     record.last_error = error[:4000]
     record.lease_until = None
     record.dispatched_at = None
-    if permanent or record.attempts >= settings.max_attempts:
+    if permanent or record.attempts >= (max_attempts or settings.max_attempts):
         record.state = TaskState.failed.value
         record.finished_at = utcnow()
     else:
         record.state = TaskState.pending.value
-        delay = settings.retry_backoff_seconds * 2 ** (record.attempts - 1)
+        delay = min(
+            settings.retry_backoff_seconds * 2 ** min(record.attempts - 1, 30),
+            settings.max_retry_delay_seconds,
+        )
         record.available_at = utcnow() + timedelta(seconds=delay)
     session.commit()
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from quire.core.config import QUEUES, Settings
 from quire.core.db import Database
-from quire.core.storage import LocalStorage
+from quire.core.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class TaskContext:
     """What a task function gets besides its arguments."""
 
     db: Database
-    storage: LocalStorage
+    storage: Storage
     settings: Settings
     task_id: uuid.UUID
     attempt: int
@@ -35,6 +35,8 @@ class TaskSpec:
     name: str
     queue: str
     function: TaskFunction
+    # Runs before it ends failed; None: TASKS__MAX_ATTEMPTS.
+    max_attempts: int | None = None
 
 
 TASKS: dict[str, TaskSpec] = {}
@@ -45,10 +47,13 @@ TASK_MODULES = (
     "quire.core.previews",
     "quire.core.ocr",
     "quire.search.indexer",
+    "quire.s3.sync",
 )
 
 
-def task(name: str, queue: str) -> Callable[[TaskFunction], TaskFunction]:
+def task(
+    name: str, queue: str, *, max_attempts: int | None = None
+) -> Callable[[TaskFunction], TaskFunction]:
     """Register ``function(ctx, **args)`` as the task ``name`` on ``queue``.
 
     Tasks must be idempotent: any of them may run more than once (a runner died after doing
@@ -60,7 +65,7 @@ def task(name: str, queue: str) -> Callable[[TaskFunction], TaskFunction]:
     def register(function: TaskFunction) -> TaskFunction:
         if name in TASKS:
             raise ValueError(f"task {name!r} is registered twice")
-        TASKS[name] = TaskSpec(name=name, queue=queue, function=function)
+        TASKS[name] = TaskSpec(name, queue, function, max_attempts)
         return function
 
     return register

@@ -20,7 +20,7 @@ from fastapi import (
     UploadFile,
     status,
 )
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -41,11 +41,13 @@ from quire.core.models import Document, DocumentVersion, Folder, Page, User
 from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
 from quire.core.ocr import follows_upload, schedule_after_upload
 from quire.core.previews import page_preview, thumbnail
-from quire.core.storage import LocalStorage, docver_key
+from quire.core.storage import Storage as FileStorage
+from quire.core.storage import docver_key
 from quire.web.api.common import accessible, accessible_node, not_found
 from quire.web.api.node_schemas import DocumentOut, DocumentVersionOut, version_out
 from quire.web.api.node_views import full_out
 from quire.web.deps import AppSettings, DbSession, Storage, require
+from quire.web.files import file_response, signed_url
 
 router = APIRouter(tags=["documents"])
 
@@ -112,7 +114,7 @@ def _version(
 
 
 def _store_upload(
-    db: Session, storage: LocalStorage, settings: Settings, document: Document, upload: UploadFile
+    db: Session, storage: FileStorage, settings: Settings, document: Document, upload: UploadFile
 ) -> None:
     """Stage, check and store the file as the document's next version, then commit."""
     max_bytes = settings.main.max_file_size_mb << 20
@@ -274,28 +276,37 @@ def get_version(version_id: uuid.UUID, user: Viewer, db: DbSession) -> DocumentV
     return version_out(_version(db, user, version_id))
 
 
-@router.get("/document-versions/{version_id}/download", response_class=FileResponse)
+@router.get(
+    "/document-versions/{version_id}/download",
+    response_class=FileResponse,
+    responses={307: {"description": "MAIN__FILE_SERVER=s3: to a signed URL of the file"}},
+)
 def download_version(
-    version_id: uuid.UUID, user: Downloader, db: DbSession, storage: Storage
-) -> FileResponse:
+    version_id: uuid.UUID, request: Request, user: Downloader, db: DbSession, storage: Storage
+) -> Response:
     version = _version(db, user, version_id, scopes.DOCUMENT_DOWNLOAD)
     if version.file_name is None:
         raise not_found("this version has no file yet")
-    path = storage.path(docver_key(version.id, version.file_name))
-    if not path.is_file():
-        raise not_found("the file of this version is missing from storage")
-    return FileResponse(
-        path,
+    return file_response(
+        request,
+        storage,
+        docver_key(version.id, version.file_name),
         media_type=version.mime_type or "application/octet-stream",
-        filename=version.file_name,
+        file_name=version.file_name,
     )
 
 
 @router.get("/document-versions/{version_id}/download-url", response_model=DownloadUrl)
-def download_url(version_id: uuid.UUID, user: Downloader, db: DbSession) -> JSONResponse:
+def download_url(
+    version_id: uuid.UUID, request: Request, user: Downloader, db: DbSession, storage: Storage
+) -> JSONResponse:
+    """Where to download the version: a signed bucket URL with MAIN__FILE_SERVER=s3."""
     version = _version(db, user, version_id, scopes.DOCUMENT_DOWNLOAD)
-    url = f"/api/document-versions/{version.id}/download"
-    return JSONResponse({"downloadURL": url})
+    url = None
+    if version.file_name is not None:
+        key = docver_key(version.id, version.file_name)
+        url = signed_url(request, storage, key, version.file_name)
+    return JSONResponse({"downloadURL": url or f"/api/document-versions/{version.id}/download"})
 
 
 @router.get(
@@ -305,30 +316,36 @@ def download_url(version_id: uuid.UUID, user: Downloader, db: DbSession) -> JSON
     responses={309: {"description": "the document has no file yet"}},
 )
 def get_thumbnail(
-    document_id: uuid.UUID, user: Viewer, db: DbSession, storage: Storage, settings: AppSettings
-) -> FileResponse | JSONResponse:
+    document_id: uuid.UUID,
+    request: Request,
+    user: Viewer,
+    db: DbSession,
+    storage: Storage,
+    settings: AppSettings,
+) -> Response:
     document = _document(db, user, document_id)
-    key = thumbnail(storage, document, settings.preview.thumbnail_size)
+    key = thumbnail(db, storage, document, settings.preview.thumbnail_size)
     if key is None:
         # Upstream's status for "no file yet"; its web UI polls until it gets an image.
         return JSONResponse(status_code=309, content={"detail": "Not ready for preview yet"})
-    return FileResponse(storage.path(key), media_type="image/jpeg")
+    return file_response(request, storage, key, media_type="image/jpeg")
 
 
 @router.get("/pages/{page_id}/jpg", response_class=FileResponse)
 def get_page_preview(
     page_id: uuid.UUID,
+    request: Request,
     user: Viewer,
     db: DbSession,
     storage: Storage,
     settings: AppSettings,
     size: Literal["sm", "md", "lg", "xl"] = "md",
-) -> FileResponse:
+) -> Response:
     page = db.get(Page, page_id)
     if page is None:
         raise not_found()
     _document(db, user, page.version.document_id)
-    key = page_preview(storage, page, size, settings.preview.width(size))
+    key = page_preview(db, storage, page, size, settings.preview.width(size))
     if key is None:
         raise not_found("this page has no image")
-    return FileResponse(storage.path(key), media_type="image/jpeg")
+    return file_response(request, storage, key, media_type="image/jpeg")

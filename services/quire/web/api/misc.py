@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from quire import __version__
+from quire.core.storage import StorageUnavailable
 from quire.web.deps import CurrentUser, DbSession, Storage
 
 router = APIRouter(tags=["misc"])
@@ -38,6 +39,8 @@ def probe(db: DbSession, storage: Storage) -> Probe:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, detail="database unreachable"
         ) from exc
-    if not storage.root.is_dir():
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="media root missing")
+    try:
+        storage.check()
+    except StorageUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
     return Probe(status="ok", database="ok", storage="ok")

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from quire.core import scopes
 from quire.core.documents import new_document
 from quire.core.indexing import reindex_later
+from quire.core.mirroring import sync_later
 from quire.core.models import Folder, Node, Tag, User
-from quire.core.nodes import TreeError, check_move, delete_subtrees, remove_files
+from quire.core.nodes import TreeError, check_move, delete_subtrees
 from quire.web.api.common import (
     PageParams,
     Paginated,
@@ -201,9 +202,10 @@ def delete_nodes(
     ids = [node.id for node in nodes]
     db.expunge_all()
     keys = delete_subtrees(db, ids)
+    sync_later(db, storage, keys, removed=True)
     db.commit()
     # Files go only once the rows are gone: a failed commit leaves every document whole.
-    remove_files(storage, keys)
+    storage.discard(keys)
 
 
 # --- tags on a node ---------------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""Keeping the bucket right, key by key: the ``s3_sync`` task.
+
+A key's file belongs to a row (``owner_of``): a version, a document, a page. The rule, for this
+task and for ``quire s3 sync`` (``quire.s3.reconcile``) alike:
+
+- mirror mode (local media root, ``S3__BUCKET_NAME`` set): a key whose row exists and whose
+  local file exists has an object with the same bytes; any other object is removed.
+- primary mode (``STORAGE__BACKEND=s3``): the object *is* the file; an object whose row is gone
+  is removed, and a version's file missing from the bucket is lost (reported, not repairable).
+
+The task checks the row again after an upload, so an upload racing a deletion never leaves an
+object behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quire.core.config import Settings
+from quire.core.mirroring import SYNC_QUEUE, SYNC_TASK
+from quire.core.models import DocumentVersion, Node, Page
+from quire.core.storage import LocalStorage, Storage, owner_of, sha256_of
+from quire.core.tasks import TaskContext, task
+from quire.s3.bucket import Bucket
+
+log = logging.getLogger("quire.s3")
+# The bucket may be down for a long time: retry (at most hourly, TASKS__MAX_RETRY_DELAY_SECONDS)
+# for weeks rather than give up.
+SYNC_ATTEMPTS = 1000
+
+_buckets: dict[str, Bucket] = {}
+
+
+def bucket_for(settings: Settings, storage: Storage | None = None) -> Bucket:
+    """The storage's bucket in primary mode, else one per configuration (boto3 clients are
+    thread-safe and slow to make)."""
+    own = getattr(storage, "bucket", None)
+    if isinstance(own, Bucket):
+        return own
+    secret = settings.s3.secret_access_key
+    fingerprint = settings.model_dump_json(include={"s3", "main"}) + (
+        secret.get_secret_value() if secret else ""
+    )
+    if fingerprint not in _buckets:
+        _buckets[fingerprint] = Bucket(settings)
+    return _buckets[fingerprint]
+
+
+def alive(session: Session, keys: Iterable[PurePosixPath]) -> set[PurePosixPath]:
+    """The keys whose row still exists."""
+    by_kind: dict[str, dict[object, list[PurePosixPath]]] = {}
+    for key in keys:
+        owner = owner_of(key)
+        if owner is not None:
+            by_kind.setdefault(owner.kind, {}).setdefault(owner.id, []).append(key)
+    columns = {"version": DocumentVersion.id, "document": Node.id, "page": Page.id}
+    found: set[PurePosixPath] = set()
+    for kind, owners in by_kind.items():
+        ids = list(owners)
+        for start in range(0, len(ids), 500):
+            column = columns[kind]
+            for owner_id in session.scalars(
+                select(column).where(column.in_(ids[start : start + 500]))
+            ):
+                found.update(owners[owner_id])
+    return found
+
+
+@task(SYNC_TASK, queue=SYNC_QUEUE, max_attempts=SYNC_ATTEMPTS)
+def sync_keys(ctx: TaskContext, keys: list[str]) -> None:
+    """Make the bucket agree with the database (and, mirroring, the media root) for ``keys``."""
+    bucket = bucket_for(ctx.settings, ctx.storage)
+    wanted = [PurePosixPath(key) for key in keys]
+    with ctx.db.session() as session:
+        living = alive(session, wanted)
+    uploaded = []
+    for key in wanted:
+        if key not in living:
+            bucket.delete(key)
+        elif (
+            isinstance(ctx.storage, LocalStorage)
+            and ctx.storage.mirrored
+            and copy(ctx.storage, bucket, key)
+        ):
+            uploaded.append(key)
+    if uploaded:
+        with ctx.db.session() as session:
+            for key in set(uploaded) - alive(session, uploaded):
+                bucket.delete(key)  # deleted while we uploaded it
+
+
+def copy(storage: LocalStorage, bucket: Bucket, key: PurePosixPath) -> bool:
+    """Give the bucket the local file's bytes (no upload if it has them); no local file, no
+    object. Returns whether it uploaded."""
+    path = storage.path(key)
+    if not path.is_file():
+        bucket.delete(key)
+        return False
+    sha256 = sha256_of(path)
+    found = bucket.head(key)
+    if found is not None and found.size == path.stat().st_size and found.sha256 == sha256:
+        return False
+    bucket.put_file(key, path, sha256)
+    return True
+
+
+@dataclass(frozen=True)
+class LocalDigests:
+    sha256: str
+    # The ETags a server may give this file: the MD5 of the whole, or (AWS, for an upload in
+    # parts) the MD5 of the parts' MD5s and their count, for parts as ``Bucket.put_file`` sends.
+    etags: frozenset[str]
+
+
+def local_digests(path: Path, bucket: Bucket) -> LocalDigests:
+    size = path.stat().st_size
+    part = bucket.part_size if size >= bucket.threshold else max(size, 1)
+    sha = hashlib.sha256()
+    whole = hashlib.md5(usedforsecurity=False)
+    parts: list[bytes] = []
+    with path.open("rb") as handle:
+        while block := handle.read(part):
+            sha.update(block)
+            whole.update(block)
+            parts.append(hashlib.md5(block, usedforsecurity=False).digest())
+    etags = {whole.hexdigest()}
+    if size >= bucket.threshold:
+        joined = hashlib.md5(b"".join(parts), usedforsecurity=False).hexdigest()
+        etags.add(f"{joined}-{len(parts)}")
+    return LocalDigests(sha.hexdigest(), frozenset(etags))
