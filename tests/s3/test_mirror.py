@@ -173,3 +173,23 @@ def test_the_tenant_prefix_keeps_installations_apart(mirror, alice):
     drift = mirror.reconciler().compare(verify=True)
     assert drift.total == 0
     assert neighbour in objects(mirror.bucket)
+
+
+def test_a_large_delete_is_split_into_tasks_of_bounded_size(mirror, alice, monkeypatch):
+    from quire.core import mirroring
+
+    monkeypatch.setattr(mirroring, "KEYS_PER_TASK", 4)
+    documents = [upload(alice, samples.pdf_with_text([f"doc {n}"])) for n in range(3)]
+    mirror.run_all()
+    assert objects(mirror.bucket)
+    response = alice.client.request("DELETE", "/api/nodes/", json=[d["id"] for d in documents])
+    assert response.status_code == 200
+    with mirror.db.session() as session:
+        tasks = session.scalars(
+            select(TaskRecord).where(TaskRecord.name == "s3_sync", TaskRecord.state == "pending")
+        ).all()
+        sizes = [len(task.args["keys"]) for task in tasks]
+    assert len(sizes) > 1
+    assert max(sizes) <= 4
+    mirror.run_all()
+    assert objects(mirror.bucket) == {}

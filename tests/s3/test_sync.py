@@ -187,3 +187,35 @@ def test_the_command_fails_clearly_without_a_usable_bucket(command_env):
     assert "refused" in answer.stderr
     assert "wrong-secret-value" not in answer.stderr + answer.stdout
     assert quire_s3(command_env, "check").returncode == 0
+
+
+def test_import_stores_into_a_primary_bucket(primary, alice, database_url, tmp_path):
+    server = s3_server()
+    env = clean_env(
+        tmp_path,
+        QUIRE__DATABASE__URL=database_url,
+        QUIRE__MAIN__DATA_DIR=str(tmp_path / "importer"),
+        QUIRE__OCR__AUTOMATIC="false",
+        QUIRE__STORAGE__BACKEND="s3",
+        QUIRE__S3__BUCKET_NAME=primary.bucket,
+        QUIRE__S3__ENDPOINT_URL=server["endpoint_url"],
+        QUIRE__S3__ACCESS_KEY_ID=server["access_key_id"],
+        QUIRE__S3__SECRET_ACCESS_KEY=server["secret_access_key"],
+        QUIRE__S3__REGION_NAME="us-east-1",
+        QUIRE__S3__ADDRESSING_STYLE="path",
+    )
+    source = tmp_path / "scans"
+    source.mkdir()
+    content = samples.pdf_with_text(["imported into the bucket"])
+    (source / "letter.pdf").write_bytes(content)
+    command = [sys.executable, "-m", "quire", "import", str(source), "--user", "alice"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "imported 1" in done.stderr
+    stored = [key for key in objects(primary.bucket) if key.endswith("/letter.pdf")]
+    assert len(stored) == 1
+    assert raw_client().get_object(Bucket=primary.bucket, Key=stored[0])["Body"].read() == content
+    down = {**env, "QUIRE__S3__ENDPOINT_URL": "http://127.0.0.1:9"}
+    refused = subprocess.run(command, env=down, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1
+    assert "unreachable" in refused.stderr

@@ -19,6 +19,8 @@ from quire.core.tasks import enqueue
 
 SYNC_TASK = "s3_sync"
 SYNC_QUEUE = "s3"
+# Keys per task: deleting a large folder makes many tasks of bounded size, not one huge row.
+KEYS_PER_TASK = 1000
 
 
 def sync_later(
@@ -29,5 +31,6 @@ def sync_later(
     if not (storage.mirrored or (removed and storage.in_bucket)):
         return
     names = sorted({str(key) for key in keys})
-    if names:
-        enqueue(session, SYNC_TASK, {"keys": names}, queue=SYNC_QUEUE)
+    for start in range(0, len(names), KEYS_PER_TASK):
+        chunk = names[start : start + KEYS_PER_TASK]
+        enqueue(session, SYNC_TASK, {"keys": chunk}, queue=SYNC_QUEUE)

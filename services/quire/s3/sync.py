@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -77,19 +78,22 @@ def alive(session: Session, keys: Iterable[PurePosixPath]) -> set[PurePosixPath]
 def sync_keys(ctx: TaskContext, keys: list[str]) -> None:
     """Make the bucket agree with the database (and, mirroring, the media root) for ``keys``."""
     bucket = bucket_for(ctx.settings, ctx.storage)
+    storage = ctx.storage
     wanted = [PurePosixPath(key) for key in keys]
     with ctx.db.session() as session:
         living = alive(session, wanted)
-    uploaded = []
-    for key in wanted:
+
+    def settle(key: PurePosixPath) -> bool:
+        """Make one key right; whether it uploaded."""
         if key not in living:
             bucket.delete(key)
-        elif (
-            isinstance(ctx.storage, LocalStorage)
-            and ctx.storage.mirrored
-            and copy(ctx.storage, bucket, key)
-        ):
-            uploaded.append(key)
+            return False
+        if isinstance(storage, LocalStorage) and storage.mirrored:
+            return copy(storage, bucket, key)
+        return False  # primary mode: the object is the file
+
+    with ThreadPoolExecutor(ctx.settings.s3.max_concurrency) as pool:
+        uploaded = [key for key, sent in zip(wanted, pool.map(settle, wanted), strict=True) if sent]
     if uploaded:
         with ctx.db.session() as session:
             for key in set(uploaded) - alive(session, uploaded):
