@@ -275,3 +275,39 @@ def test_setting_values_needs_both_scopes(make_account, db, all_rows, scope):
     assert response.json() == {"detail": f"missing scopes: {scope}"}
     assert all_rows() == before
     assert values_of(account, document["id"]) == {"Amount": None}
+
+
+# --- a shared document: the share's role decides --------------------------------------------
+
+
+def test_a_grantee_reads_and_sets_values_as_the_shares_role_allows(alice, bob, all_rows):
+    from quire.core.scopes import DOCUMENT_UPDATE_CUSTOM_FIELDS, DOCUMENT_UPDATE_DOCUMENT_TYPE
+    from tests.api.test_sharing import VIEWER, make_role, share
+
+    document, _ = typed_document(alice, ("Amount", "int"))
+    set_values(alice, document["id"], {"Amount": 1})
+    other_type = create_type(alice.client, "Receipt")
+    url = f"/api/documents/{document['id']}/custom-fields"
+    viewer = make_role(alice, "viewer", VIEWER)
+    assert share(alice, [document["id"]], [viewer], [bob.id]).status_code == 204
+    assert values_of(bob, document["id"]) == {"Amount": 1}
+    before = all_rows()
+    refused = bob.client.patch(url, json=[{"key": "Amount", "value": 2}])
+    assert refused.status_code == 403
+    type_url = f"/api/documents/{document['id']}/type"
+    assert bob.client.patch(type_url, json={"document_type_id": None}).status_code == 403
+    assert all_rows() == before
+
+    editor = make_role(
+        alice, "filer", VIEWER | {DOCUMENT_UPDATE_CUSTOM_FIELDS, DOCUMENT_UPDATE_DOCUMENT_TYPE}
+    )
+    assert share(alice, [document["id"]], [editor], [bob.id]).status_code == 204
+    changed = bob.client.patch(url, json=[{"key": "Amount", "value": 2}])
+    assert changed.status_code == 200, changed.text
+    assert values_of(alice, document["id"]) == {"Amount": 2}
+    # The owner's document types, not the grantee's own.
+    own_type = create_type(bob.client, "Bob's type")
+    wrong = bob.client.patch(type_url, json={"document_type_id": own_type["id"]})
+    assert wrong.status_code == 422
+    set_type(bob, document["id"], other_type["id"])
+    assert values_of(alice, document["id"]) == {}

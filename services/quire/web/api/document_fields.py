@@ -50,7 +50,7 @@ from quire.core.custom_fields import (
 )
 from quire.core.models import CustomFieldType, Document, User
 from quire.core.models.custom_fields import name_key
-from quire.web.api.common import commit_unique, owned_node
+from quire.web.api.common import accessible_node, commit_unique
 from quire.web.api.document_types import own_type
 from quire.web.api.node_schemas import thumbnail_url
 from quire.web.deps import DbSession, require
@@ -149,11 +149,14 @@ def update_document_type(
     user: Annotated[User, require(scopes.NODE_UPDATE, scopes.DOCUMENT_UPDATE_DOCUMENT_TYPE)],
     db: DbSession,
 ) -> None:
-    document = owned_node(db, user, document_id, Document)
+    document = accessible_node(
+        db, user, document_id, Document, scopes.DOCUMENT_UPDATE_DOCUMENT_TYPE
+    )
     doc_type = None
     if body.document_type_id is not None:
+        # The document's owner's types: a grantee works with the owner's, as with tags.
         doc_type = db.get(models.DocumentType, body.document_type_id)
-        if doc_type is None or doc_type.user_id != user.id:
+        if doc_type is None or doc_type.user_id != document.user_id:
             msg = f"unknown document type id: {body.document_type_id}"
             raise _unprocessable([_error(["body", "document_type_id"], msg)])
     if set_document_type(db, document, doc_type):
@@ -166,7 +169,7 @@ def get_custom_field_values(
     user: Annotated[User, require(scopes.NODE_VIEW)],
     db: DbSession,
 ) -> list[CFV]:
-    return _values_out(db, owned_node(db, user, document_id, Document))
+    return _values_out(db, accessible_node(db, user, document_id, Document))
 
 
 def _resolve(
@@ -207,7 +210,9 @@ def update_custom_field_values(
     user: Annotated[User, require(scopes.NODE_UPDATE, scopes.DOCUMENT_UPDATE_CUSTOM_FIELDS)],
     db: DbSession,
 ) -> list[CFV]:
-    document = owned_node(db, user, document_id, Document)
+    document = accessible_node(
+        db, user, document_id, Document, scopes.DOCUMENT_UPDATE_CUSTOM_FIELDS
+    )
     fields = document_fields(db, document)
     if document.document_type_id is None and body:
         msg = (
