@@ -28,6 +28,11 @@ def always_fails(ctx: TaskContext) -> None:
     raise RuntimeError("the scanner caught fire")
 
 
+@task("test_fails_for_long", queue="index", max_attempts=50)
+def fails_for_long(ctx: TaskContext) -> None:
+    raise RuntimeError("the bucket is down")
+
+
 @task("test_sleeps", queue="path_tmpl")
 def sleeps(ctx: TaskContext, seconds: float) -> None:
     time.sleep(seconds)
@@ -209,3 +214,23 @@ def test_a_failing_task_does_not_hold_up_the_rest(db, app, settings):
     states = {r.id: r.state for r in records(db)}
     assert states.pop(broken.id) == "pending"  # waiting out its backoff
     assert set(states.values()) == {"succeeded"}
+
+
+def test_a_task_may_retry_longer_with_its_wait_capped(db, app, settings):
+    capped = settings.model_copy(
+        update={
+            "tasks": settings.tasks.model_copy(update={"max_retry_delay_seconds": 600}),
+        }
+    )
+    with db.session() as session:
+        record = enqueue(session, "test_fails_for_long")
+        session.commit()
+    for _ in range(12):  # past TASKS__MAX_ATTEMPTS (3), and past 60 s * 2**n > 600 s
+        assert execute(db, app.state.storage, capped, record.id) == "pending"
+        with db.session() as session:
+            row = session.get(TaskRecord, record.id)
+            wait = (row.available_at - utcnow()).total_seconds()
+            assert wait <= 600
+            row.available_at = utcnow()
+            session.commit()
+    assert wait > 590  # the cap, reached
