@@ -812,16 +812,22 @@ solr_build() {
     fi
 }
 
+# stop_java LABEL PID TIMEOUT LOG: TERM, then KILL if it has not gone within TIMEOUT seconds.
+stop_java() {
+    local label="$1" pid="$2" timeout="$3" log_file="$4"
+    log "$label: stopping (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! wait_pid_gone "$pid" "$timeout"; then
+        log "$label: no clean shutdown within ${timeout}s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+        wait_pid_gone "$pid" 10 || fail_with_log "$log_file" "$label (pid $pid) did not stop"
+    fi
+}
+
 solr_stop() {
     local pid
     pid="$(solr_pid)" || return 0
-    log "Solr: stopping (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    if ! wait_pid_gone "$pid" "$SOLR_TIMEOUT"; then
-        log "Solr: no clean shutdown within ${SOLR_TIMEOUT}s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-        wait_pid_gone "$pid" 10 || fail_with_log "$SOLR_LOG" "Solr (pid $pid) did not stop"
-    fi
+    stop_java Solr "$pid" "$SOLR_TIMEOUT" "$SOLR_LOG"
 }
 
 solr_start() {
@@ -932,13 +938,7 @@ XML
 s3_stop() {
     local pid
     pid="$(s3_pid)" || return 0
-    log "S3Proxy: stopping (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    if ! wait_pid_gone "$pid" "$TIMEOUT"; then
-        log "S3Proxy: no clean shutdown within ${TIMEOUT}s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-        wait_pid_gone "$pid" 10 || fail_with_log "$S3_LOG" "S3Proxy (pid $pid) did not stop"
-    fi
+    stop_java S3Proxy "$pid" "$TIMEOUT" "$S3_LOG"
 }
 
 s3_start() {

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from quire.core.models import CustomFieldValue, DocumentType
 from quire.core.scopes import ALL_SCOPES
+from tests.api.scope_checks import assert_refused_without, assert_served_with_only
 from tests.api.test_custom_fields import (
     create_field,
     create_type,
@@ -356,23 +357,19 @@ def insert_type(db, owner, name):
         return str(doc_type.id)
 
 
+def own(db, path):
+    """The endpoint's URL for an object of the account's own, made without the API."""
+    return lambda account: path.format(type=insert_type(db, account, "mine"))
+
+
 @pytest.mark.parametrize(("method", "path", "scope", "body"), ENDPOINTS)
 def test_each_endpoint_needs_its_scope(make_account, db, all_rows, method, path, scope, body):
-    account = make_account(scopes=ALL_SCOPES - {scope})
-    type_id = insert_type(db, account, "mine")
-    before = all_rows()
-    response = account.client.request(method, path.format(type=type_id), json=body)
-    assert response.status_code == 403
-    assert response.json() == {"detail": f"missing scopes: {scope}"}
-    assert all_rows() == before
+    assert_refused_without(make_account, all_rows, scope, method, own(db, path), body)
 
 
 @pytest.mark.parametrize(("method", "path", "scope", "body"), ENDPOINTS)
 def test_each_endpoint_works_with_only_its_scope(make_account, db, method, path, scope, body):
-    account = make_account(scopes={scope})
-    type_id = insert_type(db, account, "mine")
-    response = account.client.request(method, path.format(type=type_id), json=body)
-    assert response.status_code < 300, response.text
+    assert_served_with_only(make_account, scope, method, own(db, path), body)
 
 
 @pytest.mark.parametrize("scope", ["node.update", "document.update.document_type"])

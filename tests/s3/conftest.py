@@ -18,7 +18,7 @@ from quire.core.db import Database
 from quire.core.models import TaskRecord
 from quire.core.storage import LocalStorage, Storage
 from quire.core.tasks.execute import execute
-from quire.s3 import sync
+from quire.s3.bucket import forget_buckets
 from quire.s3.reconcile import Reconciler
 from quire.s3.storage import S3Storage
 
@@ -134,7 +134,7 @@ def _switch(app: FastAPI, db: Database, settings: Settings, storage: Storage, bu
         yield Mode(app, db, settings, storage, bucket)
     finally:
         app.state.settings, app.state.storage = original
-        sync._buckets.clear()
+        forget_buckets()
 
 
 def _with(settings: Settings, **sections: dict[str, object]) -> Settings:

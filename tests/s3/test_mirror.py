@@ -10,6 +10,7 @@ from quire.core.db import utcnow
 from quire.core.models import DocumentVersion, TaskRecord
 from quire.core.storage import docver_key
 from quire.s3 import sync
+from quire.s3.bucket import forget_buckets
 from tests import samples
 from tests.s3.conftest import DEAD_ENDPOINT, local_files, objects, raw_client
 
@@ -130,7 +131,7 @@ def test_an_unreachable_bucket_delays_the_mirror_and_it_catches_up(mirror, alice
     assert objects(mirror.bucket) == {}
     mirror.settings = live
     mirror.app.state.settings = live
-    sync._buckets.clear()
+    forget_buckets()
     mirror.run_all()
     assert_bucket_equals_media_root(mirror)
 

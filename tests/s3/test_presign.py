@@ -72,9 +72,9 @@ def test_a_signed_url_expires(served, alice):
         }
     )
     served.app.state.settings = settings
-    from quire.s3 import sync
+    from quire.s3.bucket import forget_buckets
 
-    sync._buckets.clear()
+    forget_buckets()
     served.storage.bucket.settings = settings  # this host's bucket signs with the new expiry
     version = upload(alice, samples.pdf_with_text(["soon gone"]))["versions"][0]
     url = alice.client.get(

@@ -30,7 +30,7 @@ def _settings() -> Settings:
 @s3_app.command("check")
 def check() -> None:
     """Check that the bucket answers with these credentials."""
-    from quire.s3.sync import bucket_for
+    from quire.s3.bucket import bucket_for
 
     settings = _settings()
     try:

@@ -28,7 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.signers import CloudFrontSigner
 
 from quire.core.config import Settings
-from quire.core.storage import CHUNK_SIZE, MissingFile, StorageUnavailable, sha256_of
+from quire.core.storage import CHUNK_SIZE, MissingFile, Storage, StorageUnavailable, sha256_of
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -268,6 +268,29 @@ class Bucket:
             ) from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(f"the bucket {self.name!r} is unreachable: {exc}") from exc
+
+
+_buckets: dict[str, Bucket] = {}
+
+
+def forget_buckets() -> None:
+    """Drop the clients ``bucket_for`` keeps (settings changed under a running process)."""
+    _buckets.clear()
+
+
+def bucket_for(settings: Settings, storage: Storage | None = None) -> Bucket:
+    """The storage's bucket in primary mode, else one per configuration (boto3 clients are
+    thread-safe and slow to make)."""
+    own = getattr(storage, "bucket", None)
+    if isinstance(own, Bucket):
+        return own
+    secret = settings.s3.secret_access_key
+    fingerprint = settings.model_dump_json(include={"s3", "main"}) + (
+        secret.get_secret_value() if secret else ""
+    )
+    if fingerprint not in _buckets:
+        _buckets[fingerprint] = Bucket(settings)
+    return _buckets[fingerprint]
 
 
 def make_client(settings: Settings, *, public: bool = False) -> S3Client:

@@ -13,6 +13,7 @@ left alone: they may belong to an upload whose transaction has not committed yet
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +27,8 @@ from quire.core.config import Settings
 from quire.core.db import Database
 from quire.core.models import DocumentVersion
 from quire.core.storage import LocalStorage, Storage, docver_key, owner_of, shards
-from quire.s3.bucket import ObjectInfo
-from quire.s3.sync import alive, bucket_for, copy, local_digests
+from quire.s3.bucket import Bucket, ObjectInfo, bucket_for
+from quire.s3.sync import alive, copy
 
 log = logging.getLogger("quire.s3")
 # Keys kept per kind of drift, to show; beyond it only counted.
@@ -194,6 +195,32 @@ class Reconciler:
             if isinstance(storage, LocalStorage):
                 list(pool.map(lambda key: copy(storage, self.bucket, key), uploads))
             list(pool.map(self.bucket.delete, drift.orphaned.keys))
+
+
+@dataclass(frozen=True)
+class LocalDigests:
+    sha256: str
+    # The ETags a server may give this file: the MD5 of the whole, or (AWS, for an upload in
+    # parts) the MD5 of the parts' MD5s and their count, for parts as ``Bucket.put_file`` sends.
+    etags: frozenset[str]
+
+
+def local_digests(path: Path, bucket: Bucket) -> LocalDigests:
+    size = path.stat().st_size
+    part = bucket.part_size if size >= bucket.threshold else max(size, 1)
+    sha = hashlib.sha256()
+    whole = hashlib.md5(usedforsecurity=False)
+    parts: list[bytes] = []
+    with path.open("rb") as handle:
+        while block := handle.read(part):
+            sha.update(block)
+            whole.update(block)
+            parts.append(hashlib.md5(block, usedforsecurity=False).digest())
+    etags = {whole.hexdigest()}
+    if size >= bucket.threshold:
+        joined = hashlib.md5(b"".join(parts), usedforsecurity=False).hexdigest()
+        etags.add(f"{joined}-{len(parts)}")
+    return LocalDigests(sha.hexdigest(), frozenset(etags))
 
 
 def _merge(total: Drift, shard: Drift) -> None:

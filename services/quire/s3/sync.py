@@ -14,44 +14,24 @@ object behind.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quire.core.config import Settings
 from quire.core.mirroring import SYNC_QUEUE, SYNC_TASK
 from quire.core.models import DocumentVersion, Node, Page
-from quire.core.storage import LocalStorage, Storage, owner_of, sha256_of
+from quire.core.storage import LocalStorage, owner_of, sha256_of
 from quire.core.tasks import TaskContext, task
-from quire.s3.bucket import Bucket
+from quire.s3.bucket import Bucket, bucket_for
 
 log = logging.getLogger("quire.s3")
 # The bucket may be down for a long time: retry (at most hourly, TASKS__MAX_RETRY_DELAY_SECONDS)
 # for weeks rather than give up.
 SYNC_ATTEMPTS = 1000
-
-_buckets: dict[str, Bucket] = {}
-
-
-def bucket_for(settings: Settings, storage: Storage | None = None) -> Bucket:
-    """The storage's bucket in primary mode, else one per configuration (boto3 clients are
-    thread-safe and slow to make)."""
-    own = getattr(storage, "bucket", None)
-    if isinstance(own, Bucket):
-        return own
-    secret = settings.s3.secret_access_key
-    fingerprint = settings.model_dump_json(include={"s3", "main"}) + (
-        secret.get_secret_value() if secret else ""
-    )
-    if fingerprint not in _buckets:
-        _buckets[fingerprint] = Bucket(settings)
-    return _buckets[fingerprint]
 
 
 def alive(session: Session, keys: Iterable[PurePosixPath]) -> set[PurePosixPath]:
@@ -113,29 +93,3 @@ def copy(storage: LocalStorage, bucket: Bucket, key: PurePosixPath) -> bool:
         return False
     bucket.put_file(key, path, sha256)
     return True
-
-
-@dataclass(frozen=True)
-class LocalDigests:
-    sha256: str
-    # The ETags a server may give this file: the MD5 of the whole, or (AWS, for an upload in
-    # parts) the MD5 of the parts' MD5s and their count, for parts as ``Bucket.put_file`` sends.
-    etags: frozenset[str]
-
-
-def local_digests(path: Path, bucket: Bucket) -> LocalDigests:
-    size = path.stat().st_size
-    part = bucket.part_size if size >= bucket.threshold else max(size, 1)
-    sha = hashlib.sha256()
-    whole = hashlib.md5(usedforsecurity=False)
-    parts: list[bytes] = []
-    with path.open("rb") as handle:
-        while block := handle.read(part):
-            sha.update(block)
-            whole.update(block)
-            parts.append(hashlib.md5(block, usedforsecurity=False).digest())
-    etags = {whole.hexdigest()}
-    if size >= bucket.threshold:
-        joined = hashlib.md5(b"".join(parts), usedforsecurity=False).hexdigest()
-        etags.add(f"{joined}-{len(parts)}")
-    return LocalDigests(sha.hexdigest(), frozenset(etags))

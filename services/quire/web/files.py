@@ -52,6 +52,6 @@ def file_response(
 
 
 def _bucket(request: Request, storage: Storage) -> Bucket:
-    from quire.s3.sync import bucket_for
+    from quire.s3.bucket import bucket_for
 
     return bucket_for(request.app.state.settings, storage)
