@@ -8,6 +8,7 @@ from sqlalchemy import delete
 
 from quire.core.models import Group, Role, RoleScope, User
 from quire.core.models.users import users_groups
+from quire.core.scopes import ALL_SCOPES
 
 
 def make_role(db, *scopes):
@@ -188,3 +189,27 @@ def test_searching_needs_node_view_and_a_signed_in_user(search, make_account, cl
     assert blind.client.get("/api/search/", params={"q": "x"}).status_code == 403
     assert blind.client.post("/api/search/", json={"q": "x"}).status_code == 403
     assert client.get("/api/search/", params={"q": "x"}).status_code == 401
+
+
+def test_snippets_are_page_text_and_need_page_view(search, alice, bob, make_account):
+    document = search.upload(alice, "payroll", ["salary of the director"])
+    share(alice, document["id"], make_role(search.db, "node.view"), user_ids=[str(bob.id)])
+    search.run_indexer()
+    assert search.get(alice, "salary")["items"][0]["pages"] != []
+    (hit,) = search.get(bob, "salary")["items"]
+    assert hit["title"] == "payroll"
+    assert hit["pages"] == []  # the role shows the document, not what its pages say
+    share(
+        alice,
+        document["id"],
+        make_role(search.db, "node.view", "page.view"),
+        user_ids=[str(bob.id)],
+    )
+    search.run_indexer()
+    (hit,) = search.get(bob, "salary")["items"]
+    assert "<mark>salary</mark>" in hit["pages"][0]["snippet"]
+    # The owner without the page.view scope sees no snippets of their own documents either.
+    carol = make_account("carol", scopes=ALL_SCOPES - {"page.view"})
+    search.upload(carol, "notes", ["private notes"])
+    (own,) = search.get(carol, "private")["items"]
+    assert own["pages"] == []

@@ -64,6 +64,7 @@ def _import_file(
     file_path: Path,
     *,
     max_bytes: int,
+    limits: files.Limits,
     ocr: OcrSettings,
 ) -> bool:
     """Store one file as a document in ``parent_id``; False if it is there already."""
@@ -81,7 +82,14 @@ def _import_file(
             lang=ocr.default_lang_code,
         )
         versions = add_file(
-            session, storage, document, staged, file_name=file_path.name, size=size, sha256=sha256
+            session,
+            storage,
+            document,
+            staged,
+            file_name=file_path.name,
+            size=size,
+            sha256=sha256,
+            limits=limits,
         )
         schedule_after_upload(session, ocr, document)
         try:
@@ -133,6 +141,7 @@ def import_path(
                     parent_id,
                     file_path,
                     max_bytes=settings.main.max_file_size_mb << 20,
+                    limits=files.Limits.from_settings(settings),
                     ocr=settings.ocr,
                 )
                 counts["imported" if imported else "already there"] += 1

@@ -7,15 +7,18 @@ Precedence, highest first: ``QUIRE__SECTION__KEY`` env vars, ``PAPERMERGE__SECTI
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -34,6 +37,15 @@ class MainSettings(BaseModel):
     # Defaults to <data_dir>/media when unset.
     media_root: Path | None = None
     max_file_size_mb: int = Field(default=100, gt=0)
+    # Pages of one document (frames of an image): more is refused at upload, before any page
+    # is rendered (a few bytes of PDF can declare thousands of pages).
+    max_pages_per_document: int = Field(default=2_000, ge=1)
+    # Megapixels of one uploaded image (each frame), read from its header before decoding,
+    # and of all its frames together (they are converted to PDF inside the request).
+    max_image_megapixels: int = Field(default=180, ge=1)
+    max_image_total_megapixels: int = Field(default=1_000, ge=1)
+    # Every request body other than an upload (JSON, forms): refused with 413 past this.
+    max_body_size_kb: int = Field(default=1024, gt=0)
     # Tenant prefix for queue names and object keys, so several installations share one Redis.
     prefix: str = ""
     timezone: str = "UTC"
@@ -114,16 +126,39 @@ class SecuritySettings(BaseModel):
     token_expire_minutes: int = Field(default=360, gt=0)
     token_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     cookie_name: str = "access_token"
+    # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed; nobody's by default, so
+    # a client cannot pick its own address. TOML list, JSON list or "10.0.0.1, 10.1.0.0/16".
+    # NoDecode: pydantic-settings would insist on JSON for a list in an env var.
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        if isinstance(value, list):
+            # strict=False: "10.0.0.1/8" means the network 10.0.0.0/8, not an error.
+            items = (str(item).strip() for item in value)
+            return [ip_network(item, strict=False) for item in items if item]
+        return value
 
 
 class AuthSettings(BaseModel):
     username: str = "admin"
     password: SecretStr | None = None
     email: str = "admin@example.com"
-    # Failed-login throttling: at most this many failures per window, per account and per address.
-    max_failures_per_account: int = 5
-    max_failures_per_address: int = 20
-    failure_window_seconds: int = 900
+    # Failed-login throttling (web/api/auth.py has the whole policy). Failures of one account
+    # from one address before that pair waits 2, 4, 8... seconds, up to backoff_max_seconds.
+    failures_before_backoff: int = Field(default=5, ge=1)
+    # Failures from one address, over all accounts, before the address itself backs off.
+    max_failures_per_address: int = Field(default=20, ge=1)
+    # Failures of one account, from all addresses, past which every address that has failed on
+    # it backs off from its first failure; an address that has not still gets its try.
+    max_failures_per_account: int = Field(default=100, ge=1)
+    backoff_max_seconds: int = Field(default=3600, gt=0)
+    # Failures older than this are forgotten (and deleted); keep it well above the cap.
+    failure_window_seconds: int = Field(default=86400, gt=0)
 
 
 class RedisSettings(BaseModel):
@@ -209,6 +244,10 @@ class PreviewSettings(BaseModel):
     page_size_lg: int = 900
     page_size_xl: int = 1600
     thumbnail_size: int = 200
+    # The largest bitmap one page is rendered to (pixels, and longest side): a page too tall or
+    # wide for it is drawn smaller than the asked width instead of taking gigabytes.
+    max_render_megapixels: int = Field(default=40, ge=1)
+    max_render_side: int = Field(default=16_384, ge=100, le=65_000)
 
     def width(self, size: str) -> int:
         return int(getattr(self, f"page_size_{size}"))

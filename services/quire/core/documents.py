@@ -96,6 +96,7 @@ def add_file(
     size: int,
     sha256: str,
     eager_previews: bool = True,
+    limits: files.Limits = files.DEFAULT_LIMITS,
 ) -> list[DocumentVersion]:
     """Store an uploaded file as the document's next version (two for an image: as is, and PDF).
 
@@ -105,7 +106,8 @@ def add_file(
     off: when OCR follows, its version's previews replace these within the minute, so rendering
     them would only take CPU from the OCR (a viewer still gets them, drawn on request).
     """
-    inspected = files.inspect(staged)
+    # Within ``limits`` (files.Limits.from_settings): pages, image pixels, all from headers.
+    inspected = files.inspect(staged, limits)
     pdf_bytes = None if inspected.mime_type == files.PDF else files.image_to_pdf(staged)
     name = _with_extension(safe_file_name(file_name), inspected.mime_type)
     version = _fill_next_version(

@@ -5,15 +5,19 @@ Every check raises ``UnacceptableFile`` with a message meant for the person who 
 
 from __future__ import annotations
 
+import contextlib
 import io
+import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import img2pdf
 import pypdfium2 as pdfium
 from PIL import Image, UnidentifiedImageError
+
+from quire.core.config import Settings
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -27,8 +31,6 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"MM\x00*", TIFF),
 )
 EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", TIFF: ".tiff"}
-# Pillow's guard against decompression bombs, made explicit: ~180 megapixels.
-MAX_IMAGE_PIXELS = 180_000_000
 # PDFium is not thread-safe, and FastAPI runs sync endpoints in a thread pool.
 PDFIUM_LOCK = threading.Lock()
 
@@ -39,6 +41,42 @@ class UnacceptableFile(ValueError):
 
 class UnsupportedFileType(UnacceptableFile):
     """The content is not one of the types Quire stores."""
+
+
+class TooManyPages(UnacceptableFile):
+    """More pages (or image frames) than MAIN__MAX_PAGES_PER_DOCUMENT."""
+
+
+class UnrenderablePage(UnacceptableFile):
+    """A page that cannot be drawn (an invalid size, a broken page): no retry will help."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one document may cost; the defaults are the settings' (see ``from_settings``)."""
+
+    max_pages: int = 2_000
+    # Per image frame, from its header: the documented 180 megapixels, exactly.
+    max_image_pixels: int = 180_000_000
+    # All frames of one image together: bounds the conversion to PDF inside the request.
+    max_image_total_pixels: int = 1_000_000_000
+    # One rendered page (thumbnail or preview): 40 megapixels, 160 MB as a bitmap.
+    max_render_pixels: int = 40_000_000
+    max_render_side: int = 16_384
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        main, preview = settings.main, settings.preview
+        return cls(
+            max_pages=main.max_pages_per_document,
+            max_image_pixels=main.max_image_megapixels * 1_000_000,
+            max_image_total_pixels=main.max_image_total_megapixels * 1_000_000,
+            max_render_pixels=preview.max_render_megapixels * 1_000_000,
+            max_render_side=preview.max_render_side,
+        )
+
+
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -59,23 +97,24 @@ def sniff(head: bytes) -> str:
     raise UnsupportedFileType("unsupported file type: expected a PDF, PNG, JPEG or TIFF file")
 
 
-def inspect(path: Path) -> Inspected:
+def inspect(path: Path, limits: Limits = DEFAULT_LIMITS) -> Inspected:
+    """What the file is, if it is within the limits (UnacceptableFile otherwise)."""
     with path.open("rb") as handle:
         head = handle.read(1024)
     if not head:
         raise UnacceptableFile("the file is empty")
     mime_type = sniff(head)
     if mime_type == PDF:
-        return _inspect_pdf(path)
-    return Inspected(mime_type=mime_type, page_count=_count_image_frames(path), page_texts=[])
+        return _inspect_pdf(path, limits)
+    return Inspected(mime_type=mime_type, page_count=_check_image(path, limits), page_texts=[])
 
 
-def _inspect_pdf(path: Path) -> Inspected:
+def _inspect_pdf(path: Path, limits: Limits) -> Inspected:
     with PDFIUM_LOCK:
-        return _inspect_pdf_locked(path)
+        return _inspect_pdf_locked(path, limits)
 
 
-def _inspect_pdf_locked(path: Path) -> Inspected:
+def _inspect_pdf_locked(path: Path, limits: Limits) -> Inspected:
     try:
         pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
@@ -86,6 +125,11 @@ def _inspect_pdf_locked(path: Path) -> Inspected:
         page_count = len(pdf)
         if page_count == 0:
             raise UnacceptableFile("the PDF has no pages")
+        if page_count > limits.max_pages:
+            # Known from the page tree, before any page is read: refused here, not by a task.
+            raise TooManyPages(
+                f"the PDF has {page_count:,} pages; at most {limits.max_pages:,} are accepted"
+            )
         texts = []
         for index in range(page_count):
             page = pdf[index]
@@ -98,19 +142,55 @@ def _inspect_pdf_locked(path: Path) -> Inspected:
         pdf.close()
 
 
-def _count_image_frames(path: Path) -> int:
-    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+def _check_image(path: Path, limits: Limits) -> int:
+    """The image's frame count, once its header says it is within the limits.
+
+    Sizes and frame counts come from the headers (a TIFF's frame is a directory read, not a
+    decode) and are checked before any pixel is decoded: Pillow only refuses at twice its
+    MAX_IMAGE_PIXELS. Only the first frame is decoded, to refuse a broken file here; the other
+    frames are decoded once, by the conversion to PDF, which the total budget bounds.
+    """
+    Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:
         with Image.open(path) as image:
-            frames = getattr(image, "n_frames", 1)
-            for frame in range(frames):
-                image.seek(frame)
-                image.load()
-            return int(frames)
-    except Image.DecompressionBombError as exc:
-        raise UnacceptableFile("the image is too large (more than 180 megapixels)") from exc
+            frames, total = 0, 0
+            while True:
+                width, height = image.size
+                _check_frame(width * height, limits)
+                total += width * height
+                frames += 1
+                if frames > limits.max_pages:
+                    raise TooManyPages(f"the image has more than {limits.max_pages:,} frames")
+                if total > limits.max_image_total_pixels:
+                    raise UnacceptableFile(
+                        f"the image's frames add up to more than "
+                        f"{limits.max_image_total_pixels // 1_000_000:,} megapixels"
+                    )
+                try:
+                    image.seek(frames)
+                except EOFError:
+                    break
+            image.seek(0)
+            image.load()
+            return frames
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own check at open: an error at twice its limit, a warning (an error where
+        # warnings are) above it. The header check below it is ours, at exactly the limit.
+        raise _too_many_pixels(limits) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, UnacceptableFile):
+            raise
         raise UnacceptableFile(f"the image is corrupt or unreadable ({exc})") from exc
+
+
+def _check_frame(pixels: int, limits: Limits) -> None:
+    if pixels > limits.max_image_pixels:
+        raise _too_many_pixels(limits)
+
+
+def _too_many_pixels(limits: Limits) -> UnacceptableFile:
+    megapixels = limits.max_image_pixels / 1_000_000
+    return UnacceptableFile(f"the image is too large (more than {megapixels:,g} megapixels)")
 
 
 def image_to_pdf(path: Path) -> bytes:
@@ -129,31 +209,74 @@ def image_to_pdf(path: Path) -> bytes:
     return data
 
 
-def render_pages(path: Path, numbers: list[int], width: int) -> Iterator[tuple[int, bytes]]:
-    """Render pages (1-based) of a PDF to JPEG at the given width, opening the file once."""
+def render_scale(page_width: float, page_height: float, width: int, limits: Limits) -> float:
+    """The scale to render a page of this size (points) at ``width`` pixels, or less.
+
+    Scaled to the width, a page 3 pt wide and 14,400 pt tall would be gigapixels: the scale is
+    lowered until the bitmap fits ``max_render_pixels`` and its longest side
+    ``max_render_side`` (JPEG stops at 65,535). Such a page gets a narrower image, not an error.
+    """
+    if not (0 < page_width < math.inf and 0 < page_height < math.inf):
+        raise UnrenderablePage(f"the page's size ({page_width} x {page_height} pt) is invalid")
+    return min(
+        width / page_width,
+        limits.max_render_side / max(page_width, page_height),
+        math.sqrt(limits.max_render_pixels / (page_width * page_height)),
+    )
+
+
+def render_pages(
+    path: Path, numbers: Sequence[int], widths: Sequence[int], limits: Limits = DEFAULT_LIMITS
+) -> Generator[tuple[int, list[bytes]], None, None]:
+    """Render pages (1-based) of a PDF to JPEG at each width, one page at a time.
+
+    Each page is rendered and encoded under PDFIUM_LOCK, which caps a process at one bitmap at
+    a time (at most ``max_render_pixels``), and handed over before the next: a caller that
+    stores each page at once holds one page, however many the document has.
+    """
     with PDFIUM_LOCK:
-        pdf = pdfium.PdfDocument(path)
-        try:
-            images = []
-            for number in numbers:
-                page = pdf[number - 1]
-                bitmap = page.render(scale=width / page.get_width())
-                images.append((number, bitmap.to_pil().convert("RGB")))
-                page.close()
-        finally:
+        pdf = _open_pdf(path)
+    try:
+        for number in numbers:
+            with PDFIUM_LOCK:
+                images = [_render(pdf, number, width, limits) for width in widths]
+            yield number, images
+    finally:
+        with PDFIUM_LOCK:
             pdf.close()
-    for number, image in images:
-        yield number, _jpeg(image, width)
 
 
-def render_page(path: Path, page_number: int, width: int) -> bytes:
-    """Render one page (1-based) of a PDF to JPEG at the given width."""
-    return next(render_pages(path, [page_number], width))[1]
+def render_page(path: Path, page_number: int, width: int, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """Render one page (1-based) of a PDF to JPEG at the given width (or less, see above)."""
+    # Closed at once, not when collected: the PDF is closed under the lock.
+    with contextlib.closing(render_pages(path, [page_number], [width], limits)) as pages:
+        return next(pages)[1][0]
 
 
-def _jpeg(image: Image.Image, width: int) -> bytes:
-    if image.width != width:  # pdfium rounds the scaled size; previews have exact widths
-        image = image.resize((width, max(1, round(image.height * width / image.width))))
+def _open_pdf(path: Path) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        raise UnrenderablePage(f"the PDF cannot be opened ({exc})") from exc
+
+
+def _render(pdf: pdfium.PdfDocument, number: int, width: int, limits: Limits) -> bytes:
+    if not 1 <= number <= len(pdf):
+        raise UnrenderablePage(f"the PDF has no page {number}")
+    page = pdf[number - 1]
+    try:
+        page_width, page_height = page.get_size()
+        scale = render_scale(page_width, page_height, width, limits)
+        try:
+            image = page.render(scale=scale).to_pil().convert("RGB")
+        except (pdfium.PdfiumError, ValueError, MemoryError) as exc:
+            raise UnrenderablePage(f"page {number} cannot be rendered ({exc})") from exc
+    finally:
+        page.close()
+    # pdfium rounds the scaled size up; previews have exact widths (narrower if scaled down).
+    size = (max(1, round(page_width * scale)), max(1, round(page_height * scale)))
+    if image.size != size and image.size[::-1] != size:
+        image = image.resize(size)
     with io.BytesIO() as buffer:
         image.save(buffer, format="JPEG", quality=85, optimize=True)
         return buffer.getvalue()

@@ -50,6 +50,11 @@ class NothingToOcr(OcrError):
     """The document has no file yet."""
 
 
+# Errors the OCR child reports as "<type>: <message>" that are verdicts on the input, not
+# accidents: Pillow's decompression-bomb guard (an image over its pixel limit stays over it).
+_OVER_LIMITS = ("DecompressionBombError", "DecompressionBombWarning")
+
+
 class OcrFailed(PermanentFailure):
     """The input cannot be OCR'd (corrupt, encrypted, a language gone): retrying will not help."""
 
@@ -136,14 +141,16 @@ def ocr_document(ctx: TaskContext, document_id: str, lang: str, source_version_i
         return
     try:
         with ctx.storage.staging_file() as output:
-            run_ocrmypdf(source.path, output, lang, ctx.settings.ocr)
+            run_ocrmypdf(source.path, output, lang, ctx.settings.ocr, ctx.storage.scratch())
             _store(ctx, source, output, lang)
     except Exception as exc:
         _record_failure(ctx, source.document_id, exc)
         raise
 
 
-def run_ocrmypdf(source: Path, output: Path, lang: str, settings: OcrSettings) -> None:
+def run_ocrmypdf(
+    source: Path, output: Path, lang: str, settings: OcrSettings, temp_dir: Path
+) -> None:
     """OCRmyPDF with Quire's settings, stopped at ``OCR__DOCUMENT_TIMEOUT_SECONDS``; an input it
     refuses, or a document over the limit, raises OcrFailed with the reason."""
     # The legacy switches rather than ``mode=``: OCRmyPDF 16 knows only them. Unset is None.
@@ -159,11 +166,15 @@ def run_ocrmypdf(source: Path, output: Path, lang: str, settings: OcrSettings) -
         "force_ocr": settings.mode == "force" or None,
     }
     try:
-        ocrmypdf_runner.run(source, output, options, settings.document_timeout_seconds)
+        ocrmypdf_runner.run(source, output, options, settings.document_timeout_seconds, temp_dir)
     except ocrmypdf_runner.InputRefused as exc:
         raise OcrFailed(f"cannot OCR this version: {exc}") from exc
     except ocrmypdf_runner.OcrTimeout as exc:
         raise OcrFailed(f"{exc} (OCR__DOCUMENT_TIMEOUT_SECONDS)") from exc
+    except RuntimeError as exc:
+        if str(exc).startswith(_OVER_LIMITS):
+            raise OcrFailed(f"cannot OCR this version: an image is too large ({exc})") from exc
+        raise
 
 
 def _reason(exc: Exception) -> str:

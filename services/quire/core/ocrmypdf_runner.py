@@ -4,15 +4,25 @@ A thread cannot be killed; a process can. The child comes from a fork server tha
 OCRmyPDF once, so starting one costs milliseconds, not the second an import takes. It leads its
 own process group, and on timeout the whole group goes, Tesseract processes included. A crash
 in a native library takes the child down, never the web process or the worker.
+
+The child also dies with the process that asked for it: if the web process or worker is killed,
+the fork server exits (it watches its parent through a pidfd; on its own it would live on with
+its children), the kernel signals the child (``PR_SET_PDEATHSIG``) and the child takes its
+group down with it, so no OCR goes on for a task that will run again elsewhere. OCRmyPDF's
+temporary files go to the calling process's scratch folder, which the next start sweeps if that
+process died.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import multiprocessing.process
 import os
+import select
 import signal
+import tempfile
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -33,10 +43,33 @@ INPUT_ERRORS: dict[type[Exception], str] = {
     ocr_errors.InputFileError: "the PDF is corrupt or unreadable",
 }
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 # How long a child that has sent its result may take to exit before it is killed.
 EXIT_GRACE_SECONDS = 10.0
 _context_lock = threading.Lock()
 _context: Any = None
+
+
+def _exit_with_parent() -> None:
+    """In the fork server: exit when the process that started it is gone, so that its children
+    get their death signal. A pidfd, not PR_SET_PDEATHSIG, because that signal follows the
+    parent's *thread*, and the fork server is started from a task thread."""
+    parent = os.getppid()
+    try:
+        pidfd = os.pidfd_open(parent)
+    except ProcessLookupError:
+        os._exit(0)
+
+    def watch() -> None:
+        select.select([pidfd], [], [])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="quire-parent-watch", daemon=True).start()
+
+
+_FORK_SERVER_PARENT = "QUIRE_OCR_FORK_SERVER_PARENT"
+if os.environ.get(_FORK_SERVER_PARENT) == str(os.getppid()):
+    _exit_with_parent()
 
 
 class InputRefused(ValueError):
@@ -51,18 +84,24 @@ def _fork_server() -> Any:
     global _context
     with _context_lock:
         if _context is None:
+            # Read by this module when the fork server imports it (below).
+            os.environ[_FORK_SERVER_PARENT] = str(os.getpid())
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["ocrmypdf", "quire.core.ocrmypdf_runner"])
             _context = context
         return _context
 
 
-def run(source: Path, output: Path, options: dict[str, Any], timeout: float) -> None:
-    """``ocrmypdf.ocr(source, output, **options)`` in a child; raises InputRefused, OcrTimeout,
-    or RuntimeError for anything else that went wrong."""
+def run(
+    source: Path, output: Path, options: dict[str, Any], timeout: float, temp_dir: Path
+) -> None:
+    """``ocrmypdf.ocr(source, output, **options)`` in a child, its temporary files under
+    ``temp_dir``; raises InputRefused, OcrTimeout, or RuntimeError for anything else."""
     context = _fork_server()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, str(source), str(output), options))
+    child = context.Process(
+        target=_child, args=(sender, str(source), str(output), options, str(temp_dir))
+    )
     child.start()
     sender.close()
     grace = 0.0
@@ -94,8 +133,12 @@ def _end(child: multiprocessing.process.BaseProcess, grace: float) -> None:
         child.join()
 
 
-def _child(sender: Connection, source: str, output: str, options: dict[str, Any]) -> None:
+def _child(
+    sender: Connection, source: str, output: str, options: dict[str, Any], temp_dir: str
+) -> None:
     os.setpgid(0, 0)  # its own group: the parent kills it and its Tesseracts at once
+    _die_with_parent()
+    tempfile.tempdir = temp_dir
     try:
         code = ocrmypdf.ocr(source, output, **options)
         if code == ocrmypdf.ExitCode.ok:
@@ -108,6 +151,18 @@ def _child(sender: Connection, source: str, output: str, options: dict[str, Any]
         sender.send(("error", f"{type(exc).__name__}: {str(exc).strip() or type(exc).__name__}"))
     finally:
         sender.close()
+
+
+def _die_with_parent() -> None:
+    """When the parent (the fork server, which exits with the web process or worker) dies, the
+    kernel sends SIGTERM, and the group goes: this child, OCRmyPDF's workers, Tesseracts."""
+    parent = os.getppid()
+    signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os.killpg(0, signal.SIGKILL)
 
 
 def _input_error(exc: Exception) -> str:

@@ -17,7 +17,9 @@ import hashlib
 import importlib
 import os
 import shutil
+import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -136,6 +138,14 @@ class Storage(Protocol):
         """A temporary file that ``put_file`` can take, removed unless it was."""
         ...
 
+    def scratch(self) -> Path:
+        """This process's own folder for temporary files (staging, OCRmyPDF's work)."""
+        ...
+
+    def sweep_scratch(self) -> int:
+        """Remove what dead processes left in their scratch folders (at start); how many."""
+        ...
+
     def put_file(self, key: PurePosixPath, source: Path, sha256: str | None = None) -> None:
         """Store a staged file under ``key`` (taking it: ``source`` is gone afterwards);
         ``sha256``, when the caller knows it, saves reading the file again."""
@@ -187,6 +197,12 @@ class LocalStorage:
     def staging_file(self) -> AbstractContextManager[Path]:
         return staging_file(self.root / "tmp")
 
+    def scratch(self) -> Path:
+        return scratch_dir(self.root / "tmp")
+
+    def sweep_scratch(self) -> int:
+        return len(sweep_scratch(self.root / "tmp"))
+
     def put_file(self, key: PurePosixPath, source: Path, sha256: str | None = None) -> None:
         """Move a staged file into place (fsynced, atomic)."""
         target = self.path(key)
@@ -234,11 +250,56 @@ def open_storage(settings: Settings) -> Storage:
     return LocalStorage(root, mirrored=settings.s3.enabled)
 
 
+# Scratch space: each process keeps its temporary files in its own folder, <tmp>/<host>-<pid>,
+# so that what a dead process left (a crash, a SIGKILL, the OOM killer) is known to be garbage
+# and swept when a process starts. A folder of another host (a media root shared over NFS) is
+# left alone for a day: its process may be alive over there.
+OTHER_HOST_SCRATCH_SECONDS = 24 * 3600
+# Files directly in <tmp>, from before scratch folders, are swept once this old.
+LOOSE_FILE_SECONDS = 3600
+
+
+def scratch_dir(tmp_root: Path) -> Path:
+    path = tmp_root / f"{socket.gethostname()}-{os.getpid()}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sweep_scratch(tmp_root: Path) -> list[Path]:
+    """Remove dead processes' scratch folders under ``tmp_root``; the paths removed."""
+    if not tmp_root.is_dir():
+        return []
+    host, now, removed = socket.gethostname(), time.time(), []
+    for entry in tmp_root.iterdir():
+        owner, _, pid = entry.name.rpartition("-")
+        if entry.is_dir() and pid.isdigit():
+            age = now - entry.stat().st_mtime
+            if (owner == host and not _alive(int(pid))) or (
+                owner != host and age > OTHER_HOST_SCRATCH_SECONDS
+            ):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+        elif entry.is_file() and now - entry.stat().st_mtime > LOOSE_FILE_SECONDS:
+            entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 @contextmanager
 def staging_file(directory: Path) -> Iterator[Path]:
-    """A temporary file in ``directory``, removed unless it was moved away."""
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=directory, prefix="upload-")
+    """A temporary file in this process's scratch folder under ``directory``, removed unless
+    it was moved away."""
+    fd, name = tempfile.mkstemp(dir=scratch_dir(directory), prefix="upload-")
     os.close(fd)
     path = Path(name)
     try:

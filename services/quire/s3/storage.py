@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path, PurePosixPath
 
 from quire.core.config import Settings
-from quire.core.storage import mutable, staging_file
+from quire.core.storage import mutable, scratch_dir, staging_file, sweep_scratch
 from quire.s3.bucket import Bucket
 from quire.s3.cache import FileCache
 
@@ -62,6 +62,12 @@ class S3Storage:
     def staging_file(self) -> AbstractContextManager[Path]:
         # Beside the cache, so that a stored upload moves into it without a copy.
         return staging_file(self.cache.root / "tmp")
+
+    def scratch(self) -> Path:
+        return scratch_dir(self.cache.root / "tmp")
+
+    def sweep_scratch(self) -> int:
+        return len(sweep_scratch(self.cache.root / "tmp"))
 
     def put_file(self, key: PurePosixPath, source: Path, sha256: str | None = None) -> None:
         self.bucket.put_file(key, source, sha256)

@@ -21,8 +21,31 @@ from quire.search.query import Node
 SortField = Literal["score", "title", "created", "updated"]
 
 
+# How deep a search may page: offset + limit at most this many hits (the idea of Solr's and
+# Elasticsearch's max_result_window). An engine collects offset + limit hits to rank them, so an
+# unbounded offset is an unbounded allocation: page 10^12 made Tantivy ask for ~160 TB and abort
+# the process. A person pages through the first hits, then narrows the query.
+MAX_RESULT_WINDOW = 10_000
+
+
 class SearchUnavailable(RuntimeError):
     """The engine cannot be reached or used right now; the message says why."""
+
+
+class ResultWindowExceeded(ValueError):
+    """A page beyond the first ``MAX_RESULT_WINDOW`` hits (a request to refuse, a 4xx)."""
+
+
+def check_window(offset: int, limit: int) -> None:
+    """What every engine asks before searching: raise ResultWindowExceeded for a page beyond
+    the window (or a negative offset or limit, which no caller means)."""
+    if offset < 0 or limit < 0:
+        raise ResultWindowExceeded(f"offset {offset} and limit {limit} must not be negative")
+    if offset + limit > MAX_RESULT_WINDOW:
+        raise ResultWindowExceeded(
+            f"only the first {MAX_RESULT_WINDOW:,} hits can be paged through "
+            f"(this page ends at hit {offset + limit:,}): narrow the query"
+        )
 
 
 @dataclass(frozen=True)
@@ -77,7 +100,9 @@ class SearchBackend(Protocol):
         limit: int,
         pages_per_hit: int,
     ) -> Results:
-        """Nodes matching ``query`` that one of ``principals`` may see, and their best pages."""
+        """Nodes matching ``query`` that one of ``principals`` may see, and their best pages.
+
+        ``offset + limit`` beyond ``MAX_RESULT_WINDOW`` raises ResultWindowExceeded."""
         ...
 
     def bulk(self) -> AbstractContextManager[BulkWriter]:

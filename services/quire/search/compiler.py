@@ -73,6 +73,10 @@ class Compiler(ABC, Generic[Q]):
         match node:
             case Exact():
                 return self.exact(node)
+            case Range(low=None, high=None):
+                # ``created:[* TO *]``: "has a date", and every entry has both of its dates.
+                # (Binding lets no custom field through open at both ends.)
+                return self.everything()
             case Range():
                 return self.range(node)
             case InFolder():
@@ -119,7 +123,9 @@ def _bound(value: object) -> str:
     if value is None:
         return "*"
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        # isoformat, not strftime: ``%Y`` drops the zeros of years before 1000 ("1-01-01").
+        moment = value.astimezone(UTC).isoformat(timespec="milliseconds")
+        return moment.removesuffix("+00:00") + "Z"
     if isinstance(value, int | float) and not isinstance(value, bool):
         return repr(float(value))
     raise ValueError(f"not a range bound: {value!r}")

@@ -21,7 +21,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+from lark import (
+    Lark,
+    Token,
+    Transformer,
+    Tree,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+)
 from lark.exceptions import VisitError
 
 TextMode = Literal["word", "phrase", "prefix"]
@@ -32,6 +40,10 @@ DATE_FIELDS = ("created", "updated")
 CUSTOM_FIELD_PREFIX = "cf."
 MAX_QUERY_LENGTH = 2000
 MAX_CLAUSES = 64
+# Groups and negations inside each other: ``((a))`` is 2, ``NOT -a`` is 2. Turning the parse
+# into our tree recurses once or twice per level, so without a bound a query of a few hundred
+# ``(`` exhausts Python's stack (a 500). Nobody writes more than a handful.
+MAX_NESTING = 32
 
 GRAMMAR = r"""
 ?start: expr?
@@ -149,6 +161,10 @@ def parse(query: str) -> Node:
         return Everything()
     try:
         tree = _PARSER.parse(query)
+        if _nesting(tree) > MAX_NESTING:
+            raise QuerySyntaxError(
+                f"the query nests groups or negations more than {MAX_NESTING} deep"
+            )
         node = _ToNodes().transform(tree)
     except UnexpectedCharacters as exc:
         character = query[exc.pos_in_stream or 0]
@@ -177,6 +193,20 @@ def all_of(*nodes: Node) -> Node:
     if not items:
         return Everything()
     return items[0] if len(items) == 1 else And(items)
+
+
+def _nesting(tree: Tree[Token]) -> int:
+    """How deep groups and negations go in a parse tree; without recursion, since lark's parse
+    (unlike its transformer) takes any depth."""
+    deepest = 0
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        subtree, depth = stack.pop()
+        # Each group is one ``any_of`` (the whole query's included), each negation a ``negated``.
+        depth += subtree.data in ("any_of", "negated")
+        deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in subtree.children if isinstance(child, Tree))
+    return deepest - 1  # the whole query's own any_of is no nesting
 
 
 def _count_clauses(node: Node) -> int:

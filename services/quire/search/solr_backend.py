@@ -24,7 +24,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from quire.core.config import SearchSettings
-from quire.search.backend import Hit, PageHit, Results, SearchUnavailable, Sort
+from quire.search.backend import (
+    Hit,
+    PageHit,
+    Results,
+    SearchUnavailable,
+    Sort,
+    check_window,
+)
 from quire.search.model import IndexedNode
 from quire.search.query import Node
 from quire.search.solr_query import SolrCompiler
@@ -181,6 +188,7 @@ class SolrBackend:
         limit: int,
         pages_per_hit: int,
     ) -> Results:
+        check_window(offset, limit)
         if not principals:
             return Results(total=0, hits=[])
         allowed = "{!terms f=allowed}" + ",".join(principals)

@@ -26,7 +26,14 @@ from tantivy import Document, Index, IndexWriter, Occur, Order, Query, Schema, S
 
 from quire.search import analysis
 from quire.search.analysis import split_cjk
-from quire.search.backend import Hit, PageHit, Results, SearchUnavailable, Sort
+from quire.search.backend import (
+    Hit,
+    PageHit,
+    Results,
+    SearchUnavailable,
+    Sort,
+    check_window,
+)
 from quire.search.model import IndexedNode
 from quire.search.query import Node
 from quire.search.tantivy_query import TantivyCompiler
@@ -189,6 +196,7 @@ class TantivyBackend:
         limit: int,
         pages_per_hit: int,
     ) -> Results:
+        check_window(offset, limit)
         if not principals:
             return Results(total=0, hits=[])
         index = self.index

@@ -10,17 +10,23 @@ JSON field's key), renders a parser string from parts that are validated here: a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from tantivy import FieldType, Index, Occur, Query, Schema
 
 from quire.search import analysis
 from quire.search.compiler import Compiler, EntryKind, custom_key, range_syntax
-from quire.search.query import CUSTOM_FIELD_PREFIX, Exact, InFolder, Range, Text
+from quire.search.query import CUSTOM_FIELD_PREFIX, Bound, Exact, InFolder, Range, Text
 
 # Where a word found counts more: in the title, then in the tags.
 TITLE_BOOST = 3.0
 TAGS_BOOST = 2.0
 KEYWORD_FIELDS = {"tag": "tags", "type": "doctype", "lang": "lang", "ctype": "ctype"}
+# Tantivy keeps a date as 64-bit nanoseconds (1677-09-21 to 2262-04-11) and refuses a bound
+# outside. The dates it indexes, when nodes were created and updated, are inside this window,
+# so a bound beyond is moved to its edge: that matches the same nodes.
+EARLIEST_DATE = datetime(1678, 1, 1, tzinfo=UTC)
+LATEST_DATE = datetime(2262, 1, 1, tzinfo=UTC)
 
 
 class TantivyCompiler(Compiler[Query]):
@@ -80,8 +86,8 @@ class TantivyCompiler(Compiler[Query]):
             self.schema,
             node.field,
             FieldType.Date,
-            node.low,
-            node.high,
+            _within_window(node.low),
+            _within_window(node.high),
             include_lower=node.include_low,
             include_upper=node.include_high,
         )
@@ -100,6 +106,12 @@ class TantivyCompiler(Compiler[Query]):
 
     def everything(self) -> Query:
         return Query.all_query()
+
+
+def _within_window(bound: Bound) -> datetime | None:
+    # Binding made a date field's bounds datetimes (or None: open).
+    assert bound is None or isinstance(bound, datetime)
+    return None if bound is None else min(max(bound, EARLIEST_DATE), LATEST_DATE)
 
 
 def _words(tokens: Sequence[str]) -> list[str | tuple[int, str]]:

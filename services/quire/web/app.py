@@ -8,12 +8,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request, Response, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from quire import __version__
 from quire.core.config import Settings, get_settings
 from quire.core.db import Database
+from quire.core.files import UnrenderablePage
 from quire.core.storage import MissingFile, StorageUnavailable, open_storage
 from quire.core.tasks.distributed import Dispatcher
 from quire.core.tasks.embedded import EmbeddedRunner
@@ -37,6 +40,7 @@ from quire.web.api import (
     tokens,
     users,
 )
+from quire.web.body_guard import CredentialsBeforeBody, too_large
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Background work starts and stops with the app: arq dispatcher or embedded runner."""
     settings: Settings = app.state.settings
     await asyncio.to_thread(prepare_at_start, app.state.db, settings)
+    # What processes that died here left in their scratch folders (staging, OCR's temp files).
+    swept = await asyncio.to_thread(app.state.storage.sweep_scratch)
+    if swept:
+        log.info("swept dead processes' scratch folders", extra={"removed": swept})
     if settings.redis.url:
         dispatcher = asyncio.create_task(Dispatcher(app.state.db, settings).run())
         yield
@@ -103,7 +111,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks,
         misc,
     ):
-        app.include_router(module.router, prefix="/api")
+        # Every body but an upload's: refused past this before it is all read (body_guard.py).
+        # Set per router, not on the app: the app's limiter sits outside our middleware and
+        # would answer in plain text.
+        app.include_router(
+            module.router, prefix="/api", max_body_size=settings.main.max_body_size_kb << 10
+        )
+    app.include_router(
+        documents.upload_router,
+        prefix="/api",
+        max_body_size=(settings.main.max_file_size_mb << 20) + documents.MULTIPART_SLACK,
+    )
+    # Added last, so it runs first: nothing reads a body before this has seen a credential.
+    app.add_middleware(CredentialsBeforeBody, database=app.state.db, settings=settings)
 
     @app.exception_handler(StorageUnavailable)
     async def storage_unavailable(request: Request, exc: StorageUnavailable) -> JSONResponse:
@@ -114,10 +134,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers={"Retry-After": "30"},
         )
 
+    @app.exception_handler(UnrenderablePage)
+    async def unrenderable(request: Request, exc: UnrenderablePage) -> JSONResponse:
+        log.warning("page cannot be drawn", extra={"path": request.url.path, "error": str(exc)})
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
+
     @app.exception_handler(MissingFile)
     async def missing_file(request: Request, exc: MissingFile) -> JSONResponse:
         log.error("file missing from storage", extra={"path": request.url.path, "key": str(exc)})
         return JSONResponse(status_code=404, content={"detail": "the file is missing from storage"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's body limit raises its own HTTPException (ours are FastAPI's): say the limit.
+        if exc.status_code == status.HTTP_413_CONTENT_TOO_LARGE and not isinstance(
+            exc, HTTPException
+        ):
+            return too_large(request.scope)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(Exception)
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -53,7 +53,7 @@ def user_scopes(user: User) -> set[str]:
     return scopes
 
 
-def _bearer_token(request: Request, settings: Settings) -> str | None:
+def bearer_token(request: Request, settings: Settings) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value:
@@ -67,10 +67,31 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
+def valid_api_token(db: Session, token: str) -> ApiToken | None:
+    """The personal API token, if it exists and has not expired."""
+    api_token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token)))
+    if api_token is None or (api_token.expires_at is not None and api_token.expires_at <= utcnow()):
+        return None
+    return api_token
+
+
+def credential_verifies(database: Database, settings: Settings, token: str) -> bool:
+    """Whether a bearer credential is genuine: a JWT's signature and expiry (no database), or
+    an API token that exists and has not expired. Not whether its user may do anything."""
+    if token.startswith(API_TOKEN_PREFIX):
+        with database.session() as db:
+            return valid_api_token(db, token) is not None
+    try:
+        decode_access_token(settings.security, token)
+    except InvalidToken:
+        return False
+    return True
+
+
 def get_current_user(
     security_scopes: SecurityScopes, request: Request, db: DbSession, settings: AppSettings
 ) -> User:
-    token = _bearer_token(request, settings)
+    token = bearer_token(request, settings)
     if not token:
         raise _unauthorized("not authenticated")
     options = (
@@ -79,10 +100,10 @@ def get_current_user(
     )
     user: User | None
     if token.startswith(API_TOKEN_PREFIX):
-        api_token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token)))
-        now = utcnow()
-        if api_token is None or (api_token.expires_at is not None and api_token.expires_at <= now):
+        api_token = valid_api_token(db, token)
+        if api_token is None:
             raise _unauthorized("invalid or expired API token")
+        now = utcnow()
         # Written at most once a minute, so tokens used in a loop do not write on every request.
         if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
             api_token.last_used_at = now

@@ -119,7 +119,10 @@ class ApiToken(Base):
 
 
 class LoginFailure(Base):
-    """One failed login, kept for throttling per account and per client address."""
+    """One failed login under each of its keys: ``pair:<address>|<user>``, ``addr:``, ``user:``.
+
+    The throttling back-off is derived from these timestamps alone (``web/api/auth.py``).
+    """
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)

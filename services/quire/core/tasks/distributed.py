@@ -174,8 +174,9 @@ class QueueWorkers:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop, signum)
+        swept = await asyncio.to_thread(self.storage.sweep_scratch)
         dispatcher = asyncio.create_task(Dispatcher(self.db, self.settings).run())
-        log.info("worker started", extra={"queues": self.queues})
+        log.info("worker started", extra={"queues": self.queues, "swept_scratch": swept})
         try:
             await asyncio.gather(*(self._serve(queue) for queue in self.queues))
         finally:

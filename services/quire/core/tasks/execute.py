@@ -33,6 +33,18 @@ def execute(db: Database, storage: Storage, settings: Settings, task_id: uuid.UU
         record = outbox.claim(session, task_id, lease_seconds=timeout)
         if record is None:
             return "not claimed"
+        limit = _max_attempts(record.name, settings)
+        if record.attempts > limit:
+            # Every earlier run ended without recording anything: its process died (killed,
+            # out of memory) or hung past the lease. Running it again would do the same.
+            record.attempts -= 1
+            error = (
+                f"its runner stopped without an outcome in each of its {limit} attempts "
+                "(killed, out of memory, or stuck past its lease)"
+            )
+            outbox.fail(session, record, error, settings.tasks, permanent=True)
+            log.warning("task failed", extra={"task_id": str(record.id), "error": error})
+            return record.state
         context = TaskContext(
             db=db, storage=storage, settings=settings, task_id=record.id, attempt=record.attempts
         )
@@ -61,6 +73,13 @@ def execute(db: Database, storage: Storage, settings: Settings, task_id: uuid.UU
         seconds = round(time.perf_counter() - started, 3)
         log.info("task done", extra={**fields, "seconds": seconds})
         return record.state
+
+
+def _max_attempts(name: str, settings: Settings) -> int:
+    try:
+        return spec(name).max_attempts or settings.tasks.max_attempts
+    except LookupError:  # recorded as a failure by the run itself
+        return settings.tasks.max_attempts
 
 
 def _call_with_timeout(call: Callable[[], None], timeout: float) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import HTTPException, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,7 +28,14 @@ RowT = TypeVar("RowT")
 ItemT = TypeVar("ItemT")
 NodeT = TypeVar("NodeT", bound=Node)
 
+# Paging bounds of every list endpoint. The deepest offset, (MAX_PAGE_NUMBER - 1) *
+# MAX_PAGE_SIZE, is just under 10^9: it fits every database's LIMIT/OFFSET (a signed 32-bit
+# integer, even) and SQLite's driver, where an unbounded page_number overflowed into a 500.
+# Nobody pages a billion rows by hand.
 MAX_PAGE_SIZE = 1000
+MAX_PAGE_NUMBER = 1_000_000
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)]
 
 
 class Paginated(BaseModel, Generic[ItemT]):
@@ -39,18 +46,15 @@ class Paginated(BaseModel, Generic[ItemT]):
 
 
 class PageParams(BaseModel):
-    page_size: int = 5
-    page_number: int = 1
+    page_size: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 5
+    page_number: Annotated[int, Field(ge=1, le=MAX_PAGE_NUMBER)] = 1
 
     @property
     def offset(self) -> int:
         return (self.page_number - 1) * self.page_size
 
 
-def page_params(
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 5,
-    page_number: Annotated[int, Query(ge=1)] = 1,
-) -> PageParams:
+def page_params(page_size: PageSize = 5, page_number: PageNumber = 1) -> PageParams:
     return PageParams(page_size=page_size, page_number=page_number)
 
 

@@ -50,7 +50,7 @@ from quire.core.custom_fields import (
 )
 from quire.core.models import CustomFieldType, Document, User
 from quire.core.models.custom_fields import name_key
-from quire.web.api.common import accessible_node, commit_unique
+from quire.web.api.common import PageNumber, accessible_node, commit_unique
 from quire.web.api.document_types import own_type
 from quire.web.api.node_schemas import thumbnail_url
 from quire.web.deps import DbSession, require
@@ -246,7 +246,7 @@ def documents_by_type(
     user: Annotated[User, require(scopes.NODE_VIEW)],
     db: DbSession,
     page_size: Annotated[int, Query(ge=1, lt=100)] = 5,
-    page_number: Annotated[int, Query(ge=1)] = 1,
+    page_number: PageNumber = 1,
     order_by: Annotated[str | None, Query(max_length=200)] = None,
     order: Literal["asc", "desc"] = "desc",
 ) -> DocumentsPage:

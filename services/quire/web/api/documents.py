@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 
 from fastapi import (
     APIRouter,
-    Depends,
     File,
     Form,
     HTTPException,
@@ -36,15 +35,20 @@ from quire.core.documents import (
     safe_file_name,
     staged_upload,
 )
-from quire.core.files import UnacceptableFile, UnsupportedFileType
-from quire.core.models import Document, DocumentVersion, Folder, Page, User
+from quire.core.files import Limits, UnacceptableFile, UnsupportedFileType
+from quire.core.models import Document, DocumentVersion, Folder, User
 from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
 from quire.core.ocr import follows_upload, schedule_after_upload
-from quire.core.previews import page_preview, thumbnail
+from quire.core.previews import thumbnail
 from quire.core.storage import Storage as FileStorage
 from quire.core.storage import docver_key
 from quire.web.api.common import accessible, accessible_node, not_found
-from quire.web.api.node_schemas import DocumentOut, DocumentVersionOut, version_out
+from quire.web.api.node_schemas import (
+    DocumentOut,
+    DocumentVersionOut,
+    hide_page_text,
+    version_out,
+)
 from quire.web.api.node_views import full_out
 from quire.web.deps import AppSettings, DbSession, Storage, require
 from quire.web.files import file_response, signed_url
@@ -55,7 +59,9 @@ Viewer = Annotated[User, require(scopes.NODE_VIEW)]
 Uploader = Annotated[User, require(scopes.DOCUMENT_UPLOAD)]
 Downloader = Annotated[User, require(scopes.DOCUMENT_DOWNLOAD)]
 
-# Multipart framing around the file: headers, boundaries and the small form fields.
+# The upload routes, included with a body limit of MAIN__MAX_FILE_SIZE_MB plus this much for
+# the multipart framing around the file (headers, boundaries, the small form fields).
+upload_router = APIRouter(tags=["documents"])
 MULTIPART_SLACK = 64 * 1024
 
 
@@ -79,14 +85,6 @@ class OcrStatusOut(BaseModel):
 
 class DownloadUrl(BaseModel):
     download_url: str = Field(serialization_alias="downloadURL")
-
-
-def check_content_length(request: Request, settings: AppSettings) -> None:
-    """Refuse an upload that announces itself as too large before reading any of it."""
-    limit = settings.main.max_file_size_mb << 20
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
-        raise _too_large(settings)
 
 
 def _too_large(settings: Settings) -> HTTPException:
@@ -113,6 +111,13 @@ def _version(
     return version
 
 
+def _version_for_caller(db: Session, user: User, version: DocumentVersion) -> DocumentVersionOut:
+    out = version_out(version)
+    if not accessible(db, user, version.document_id, Document)[1].allows(scopes.PAGE_VIEW):
+        hide_page_text([out])
+    return out
+
+
 def _store_upload(
     db: Session, storage: FileStorage, settings: Settings, document: Document, upload: UploadFile
 ) -> None:
@@ -129,6 +134,7 @@ def _store_upload(
                 size=size,
                 sha256=sha256,
                 eager_previews=not follows_upload(settings.ocr, document),
+                limits=Limits.from_settings(settings),
             )
             schedule_after_upload(db, settings.ocr, document)
             try:
@@ -197,11 +203,8 @@ def ocr_status(
     ]
 
 
-@router.post(
-    "/documents/upload",
-    response_model=DocumentOut,
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(check_content_length)],
+@upload_router.post(
+    "/documents/upload", response_model=DocumentOut, status_code=status.HTTP_201_CREATED
 )
 def upload_new_document(
     file: Annotated[UploadFile, File(description="PDF, PNG, JPEG or TIFF")],
@@ -233,11 +236,7 @@ def upload_new_document(
     return _document_out(db, user, document)
 
 
-@router.post(
-    "/documents/{document_id}/upload",
-    response_model=DocumentOut,
-    dependencies=[Depends(check_content_length)],
-)
+@upload_router.post("/documents/{document_id}/upload", response_model=DocumentOut)
 def upload_file(
     document_id: uuid.UUID,
     file: Annotated[UploadFile, File(description="PDF, PNG, JPEG or TIFF")],
@@ -268,12 +267,13 @@ def list_versions(document_id: uuid.UUID, user: Viewer, db: DbSession) -> list[V
 
 @router.get("/documents/{document_id}/last-version/", response_model=DocumentVersionOut)
 def last_version(document_id: uuid.UUID, user: Viewer, db: DbSession) -> DocumentVersionOut:
-    return version_out(_document(db, user, document_id).last_version)
+    return _version_for_caller(db, user, _document(db, user, document_id).last_version)
 
 
 @router.get("/document-versions/{version_id}", response_model=DocumentVersionOut)
 def get_version(version_id: uuid.UUID, user: Viewer, db: DbSession) -> DocumentVersionOut:
-    return version_out(_version(db, user, version_id))
+    version = _version(db, user, version_id)
+    return _version_for_caller(db, user, version)
 
 
 @router.get(
@@ -324,28 +324,10 @@ def get_thumbnail(
     settings: AppSettings,
 ) -> Response:
     document = _document(db, user, document_id)
-    key = thumbnail(db, storage, document, settings.preview.thumbnail_size)
+    key = thumbnail(
+        db, storage, document, settings.preview.thumbnail_size, Limits.from_settings(settings)
+    )
     if key is None:
         # Upstream's status for "no file yet"; its web UI polls until it gets an image.
         return JSONResponse(status_code=309, content={"detail": "Not ready for preview yet"})
-    return file_response(request, storage, key, media_type="image/jpeg")
-
-
-@router.get("/pages/{page_id}/jpg", response_class=FileResponse)
-def get_page_preview(
-    page_id: uuid.UUID,
-    request: Request,
-    user: Viewer,
-    db: DbSession,
-    storage: Storage,
-    settings: AppSettings,
-    size: Literal["sm", "md", "lg", "xl"] = "md",
-) -> Response:
-    page = db.get(Page, page_id)
-    if page is None:
-        raise not_found()
-    _document(db, user, page.version.document_id)
-    key = page_preview(db, storage, page, size, settings.preview.width(size))
-    if key is None:
-        raise not_found("this page has no image")
     return file_response(request, storage, key, media_type="image/jpeg")

@@ -19,6 +19,9 @@ from quire.web.deps import CurrentUser, DbSession
 
 router = APIRouter(prefix="/events", tags=["events"])
 MAX_EVENTS = 500
+# The largest id an event can have (a signed 64-bit column on every database): a larger cursor
+# cannot even be compared with the ids (SQLite's driver overflowed into a 500).
+MAX_EVENT_ID = 2**63 - 1
 
 
 class EventOut(BaseModel):
@@ -32,7 +35,9 @@ class EventOut(BaseModel):
 def list_events(
     user: CurrentUser,
     db: DbSession,
-    after: Annotated[int, Query(ge=0, description="the id of the last event already seen")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_EVENT_ID, description="the id of the last event already seen")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
 ) -> list[EventOut]:
     rows = db.scalars(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from quire.core.access import NodeAccess
 from quire.core.models import Document, DocumentVersion, Folder, Node, Page
 from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
+from quire.core.scopes import PAGE_VIEW
 from quire.web.api.tags import NodeTag
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
@@ -231,6 +232,13 @@ def node_out(node: Node) -> NodeOut:
 ShownT = TypeVar("ShownT", bound=_NodeFields | NodeOut)
 
 
+def hide_page_text(versions: list[DocumentVersionOut]) -> None:
+    """A share whose role lacks ``page.view`` shows the document, not what its pages say."""
+    for version in versions:
+        for page in version.pages:
+            page.text = ""
+
+
 def for_caller(out: ShownT, access: NodeAccess, *, is_shared: bool = False) -> ShownT:
     """The node as the caller may see it.
 
@@ -239,6 +247,8 @@ def for_caller(out: ShownT, access: NodeAccess, *, is_shared: bool = False) -> S
     it is shared with them. A share's root is a root to its grantees: the id of the owner's
     folder above it is not theirs to know.
     """
+    if isinstance(out, DocumentOut) and not access.allows(PAGE_VIEW):
+        hide_page_text(out.versions)
     if isinstance(out, _NodeFields):
         out.perms = sorted(access.perms)
         out.is_shared = is_shared or not access.owned

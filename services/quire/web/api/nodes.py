@@ -12,7 +12,8 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quire.core import scopes
@@ -217,14 +218,15 @@ def _tags_by_name(db: Session, owner_id: uuid.UUID, names: list[str]) -> list[Ta
     A grantee tagging a shared node uses (and adds to) the owner's tags, as upstream: the tags
     on a node are its owner's, whoever put them there.
     """
-    # Names compare without case on every backend, as MariaDB's collation does anyway.
+    # Names compare without case on every backend, as MariaDB's collation does anyway. In
+    # Python, not SQL: SQLite's lower() folds ASCII only, so asking it for "ärger" missed the
+    # tag "Ärger" and inserted it a second time (a 500 from the unique constraint).
     wanted: dict[str, str] = {}
     for name in names:
         wanted.setdefault(name.lower(), name)
-    found = db.scalars(
-        select(Tag).where(Tag.user_id == owner_id, func.lower(Tag.name).in_(list(wanted)))
-    )
-    by_name = {tag.name.lower(): tag for tag in found}
+    by_name = {
+        tag.name.lower(): tag for tag in db.scalars(select(Tag).where(Tag.user_id == owner_id))
+    }
     tags = []
     for key, name in wanted.items():
         tag = by_name.get(key)
@@ -232,6 +234,16 @@ def _tags_by_name(db: Session, owner_id: uuid.UUID, names: list[str]) -> list[Ta
             tag = Tag(name=name, user_id=owner_id)
             db.add(tag)
         tags.append(tag)
+    try:
+        db.flush()
+    except IntegrityError as exc:
+        # MariaDB's collation also ignores accents: "é" is taken where there is an "e".
+        db.rollback()
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail="a tag spelled alike exists already: "
+            + ", ".join(repr(tag.name) for tag in tags if tag not in by_name.values()),
+        ) from exc
     return tags
 
 

@@ -128,12 +128,14 @@ def update_role(
     db: DbSession,
 ) -> RoleDetails:
     role = _get_role(db, role_id)
-    if body.name is not None:
-        role.name = body.name
     if body.scopes is not None:
         # Gaining or losing node.view changes who may find the nodes shared under this role.
         sharing.role_changed(db, role.id, set(role.scopes), set(body.scopes))
         _set_scopes(role, body.scopes)
+    # Renamed after those queries: their autoflush would write a name already taken outside
+    # commit_unique, a 500 instead of the 409.
+    if body.name is not None:
+        role.name = body.name
     commit_unique(db, f"a role named {role.name!r} already exists")
     return RoleDetails.model_validate(role)
 

@@ -21,20 +21,27 @@ from sqlalchemy.orm import Session
 from quire.core import access, scopes
 from quire.core.documents import newest_with_file
 from quire.core.models import Document, DocumentVersion, Folder, Node, Page, User
-from quire.search.backend import Results, SearchUnavailable, Sort
+from quire.search.backend import (
+    MAX_RESULT_WINDOW,
+    Results,
+    ResultWindowExceeded,
+    SearchUnavailable,
+    Sort,
+)
 from quire.search.binding import bind
 from quire.search.engines import engine_for
 from quire.search.query import Node as QueryNode
 from quire.search.query import QuerySyntaxError, all_of, parse
 from quire.web.api.common import not_found
 from quire.web.api.search_schemas import (
+    MAX_SEARCH_PAGE_NUMBER,
     MAX_SEARCH_PAGE_SIZE,
     PageMatch,
     SearchBody,
     SearchHit,
     SearchResults,
 )
-from quire.web.deps import AppSettings, DbSession, require
+from quire.web.deps import AppSettings, DbSession, require, user_scopes
 
 router = APIRouter(prefix="/search", tags=["search"])
 
@@ -48,7 +55,7 @@ def search_get(
     db: DbSession,
     settings: AppSettings,
     q: Annotated[str, Query(max_length=2000)] = "",
-    page_number: Annotated[int, Query(ge=1)] = 1,
+    page_number: Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE_NUMBER)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE_SIZE)] = 10,
     sort: Literal["score", "title", "created", "updated"] = "score",
     order: Literal["asc", "desc"] = "desc",
@@ -83,6 +90,11 @@ def _search(db: Session, settings: AppSettings, user: User, body: SearchBody) ->
             limit=body.page_size,
             pages_per_hit=PAGES_PER_HIT,
         )
+    except ResultWindowExceeded as exc:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            detail={"msg": str(exc), "max_result_window": MAX_RESULT_WINDOW},
+        ) from exc
     except SearchUnavailable as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
     return SearchResults(
@@ -113,6 +125,7 @@ def _hits(db: Session, user: User, results: Results) -> list[SearchHit]:
     foreign_parents = {n.parent_id for n in nodes.values() if n.user_id != user.id and n.parent_id}
     visible = access.visible_ids(db, user, [*nodes, *foreign_parents])
     newest = _newest_versions(db, [n.id for n in nodes.values() if isinstance(n, Document)])
+    textless = _pages_not_viewable(db, user, [n for n in nodes.values() if n.id in visible])
     items = []
     for hit in results.hits:
         node = nodes.get(hit.node_id)
@@ -126,6 +139,7 @@ def _hits(db: Session, user: User, results: Results) -> list[SearchHit]:
                 snippet=page.snippet,
             )
             for page in hit.pages
+            if node.id not in textless
         ]
         ctype: Literal["document", "folder"] = (
             "document" if isinstance(node, Document) else "folder"
@@ -152,6 +166,16 @@ def _hits(db: Session, user: User, results: Results) -> list[SearchHit]:
             )
         )
     return items
+
+
+def _pages_not_viewable(db: Session, user: User, nodes: list[Node]) -> set[uuid.UUID]:
+    """The hits whose snippets (page text) the user may not read: all of them without the
+    ``page.view`` scope, else a grantee's documents whose share's role lacks it."""
+    if scopes.PAGE_VIEW not in user_scopes(user):
+        return {node.id for node in nodes}
+    foreign = [node for node in nodes if node.user_id != user.id]
+    granted = access.node_accesses(db, user, foreign)
+    return {i for i, node_access in granted.items() if not node_access.allows(scopes.PAGE_VIEW)}
 
 
 @dataclass(frozen=True)

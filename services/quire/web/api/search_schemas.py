@@ -8,9 +8,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quire.search.backend import MAX_RESULT_WINDOW
 from quire.search.query import Exact, InFolder, Node, Not, Or, Range, all_of
 
 MAX_SEARCH_PAGE_SIZE = 100
+# A page must lie within the engines' window (offset + limit <= MAX_RESULT_WINDOW); this bound
+# keeps the arithmetic small, the engine refuses the rest (a 400 naming the window).
+MAX_SEARCH_PAGE_NUMBER = MAX_RESULT_WINDOW
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -52,7 +56,7 @@ class SearchBody(BaseModel):
     ctype: Literal["document", "folder"] | None = None
     sort: Literal["score", "title", "created", "updated"] = "score"
     order: Literal["asc", "desc"] = "desc"
-    page_number: Annotated[int, Field(ge=1)] = 1
+    page_number: Annotated[int, Field(ge=1, le=MAX_SEARCH_PAGE_NUMBER)] = 1
     page_size: Annotated[int, Field(ge=1, le=MAX_SEARCH_PAGE_SIZE)] = 10
 
     def filters(self) -> Node:
