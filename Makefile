@@ -14,8 +14,10 @@ $(BIN)/quire: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-## Serve Quire on the embedded default (SQLite, local files) at http://127.0.0.1:$(PORT)
+## Serve Quire on the embedded default (SQLite, local files) at http://127.0.0.1:$(PORT), with
+## OCR: Tesseract and Ghostscript are installed first when missing (as root; else it says how)
 run: $(BIN)/quire
+	scripts/ocr-packages.sh
 	QUIRE__MAIN__DATA_DIR=$(DATA) \
 	QUIRE__AUTH__PASSWORD=$${QUIRE__AUTH__PASSWORD:-$(ADMIN_PASSWORD)} \
 	$(BIN)/quire serve --port $(PORT) --generate-secret
@@ -33,6 +35,7 @@ lint: $(BIN)/quire
 	$(BIN)/ruff check services tests benchmarks
 	$(BIN)/ruff format --check services tests benchmarks
 	$(BIN)/mypy
+	PYTHONPATH=services $(BIN)/lint-imports --no-cache
 
 format: $(BIN)/quire
 	$(BIN)/ruff format services tests benchmarks

@@ -49,9 +49,10 @@ from quire.core.config import (
 from quire.core.db import Database, utcnow
 from quire.core.migrate import upgrade
 from quire.core.models import TaskRecord, TaskState
+from quire.core.redis_queues import queue_name
 from quire.core.storage import LocalStorage
 from quire.core.tasks import enqueue
-from quire.core.tasks.distributed import Dispatcher, queue_name
+from quire.core.tasks.distributed import Dispatcher
 from quire.core.tasks.embedded import EmbeddedRunner
 from quire.core.tasks.registry import load_tasks, spec
 

@@ -29,12 +29,17 @@ from quire.core.models import Role, RoleScope, User
 from quire.core.scopes import ALL_SCOPES
 from quire.core.storage import LocalStorage
 from quire.core.users import create_user
+from quire.features import register_features
 from quire.web.app import create_app
 from tests.processes import RedisServer
 
 REPO = Path(__file__).resolve().parent.parent
 BACKENDS = os.environ.get("QUIRE_TEST_DATABASES", "sqlite,postgresql,mariadb").split(",")
 PASSWORD = "correct horse battery staple"
+
+# What every entry point does at start-up: tests that run tasks or open storage without an app
+# (tests/tasks, tests/s3) need the features' tasks and storage backends registered too.
+register_features()
 
 
 def _service_urls() -> dict[str, str]:

@@ -9,9 +9,11 @@ from rich.table import Table
 from sqlalchemy import select
 
 from quire.cli.common import console, fail, open_database
+from quire.core.config import get_settings
 from quire.core.models import User
 from quire.core.security import hash_password
-from quire.core.users import UsernameTaken, create_user
+from quire.core.storage import open_storage
+from quire.core.users import UsernameTaken, create_user, delete_user
 
 users_app = typer.Typer(help="List, create and delete users.", no_args_is_help=True)
 
@@ -96,18 +98,16 @@ def set_password(username: str, password: PasswordOption = "") -> None:
 @users_app.command("delete")
 def delete(username: str, yes: Annotated[bool, typer.Option("--yes")] = False) -> None:
     """Delete a user and everything the user owns."""
-    database = open_database()
+    settings = get_settings()
+    storage = open_storage(settings)
+    database = open_database(settings)
     with database.session() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             fail(f"no user named {username!r}")
         if not yes and not typer.confirm(f"delete {username!r} and all of their documents?"):
             raise typer.Exit(1)
-        # Folders point at the user and the user at two folders: cut that cycle first.
-        user.home_folder_id = None
-        user.inbox_folder_id = None
-        session.flush()
-        session.delete(user)
-        session.commit()
+        # The same operation as the API's: the files, index entries and objects go too.
+        delete_user(session, storage, user.id)
     database.dispose()
     console.print(f"deleted {username!r}")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from quire.core.config import Settings, get_settings
-from quire.core.db import Database
+
+if TYPE_CHECKING:
+    # SQLAlchemy, imported only by the commands that open the database.
+    from quire.core.db import Database
 
 console = Console(stderr=True)
 
@@ -20,6 +23,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def open_database(settings: Settings | None = None) -> Database:
+    from quire.core.db import Database
+
     settings = settings or get_settings()
     return Database(settings.database_url, pool_size=settings.database.pool_size)
 

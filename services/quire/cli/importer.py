@@ -18,16 +18,10 @@ from sqlalchemy.orm import Session
 from quire.cli.common import console, fail, open_database
 from quire.core import files
 from quire.core.config import OcrSettings, get_settings
-from quire.core.documents import (
-    FileTooLarge,
-    add_file,
-    discard_files,
-    new_document,
-    staged_upload,
-)
+from quire.core.documents import FileTooLarge, new_document, staged_upload
 from quire.core.models import Document, DocumentVersion, Folder, User
-from quire.core.ocr import schedule_after_upload
 from quire.core.storage import Storage, StorageUnavailable, open_storage
+from quire.core.uploads import store_upload
 
 SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
@@ -81,7 +75,8 @@ def _import_file(
             parent_id=parent_id,
             lang=ocr.default_lang_code,
         )
-        versions = add_file(
+        # The API's upload: rolled back with no file left on any failure, previews left to OCR.
+        store_upload(
             session,
             storage,
             document,
@@ -89,14 +84,9 @@ def _import_file(
             file_name=file_path.name,
             size=size,
             sha256=sha256,
+            ocr=ocr,
             limits=limits,
         )
-        schedule_after_upload(session, ocr, document)
-        try:
-            session.commit()
-        except Exception:
-            discard_files(storage, versions)
-            raise
         return True
 
 

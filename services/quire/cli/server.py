@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from quire.cli.common import console, fail, open_database
 from quire.core import migrate as migrations
+from quire.core import ocr
 from quire.core.config import Settings, get_settings
 from quire.core.logs import setup_logging
 from quire.core.tasks import outbox
@@ -42,6 +44,16 @@ def _load_or_create_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def _warn_if_ocr_cannot_run(settings: Settings) -> None:
+    """Say at start what every upload's OCR task would otherwise find out on its own."""
+    if not settings.ocr.automatic:
+        return
+    try:
+        ocr.check_ocr_programs()
+    except ocr.OcrProgramsMissing as exc:
+        logging.getLogger("quire.ocr").warning(str(exc))
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 12000,
@@ -66,6 +78,7 @@ def serve(
         get_settings.cache_clear()
         settings = get_settings()
     log_config = setup_logging(log_level.upper())
+    _warn_if_ocr_cannot_run(settings)
     database = open_database(settings)
     try:
         migrations.upgrade(database.engine)

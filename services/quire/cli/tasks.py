@@ -8,15 +8,13 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import func, select
 
 from quire.cli.common import console, fail, open_database
-from quire.core.config import QUEUES, get_settings
-from quire.core.logs import setup_logging
-from quire.core.models import TaskRecord, TaskState
-from quire.core.tasks import outbox
-from quire.core.tasks.distributed import QueueWorkers, check_health
-from quire.search.indexer import prepare_at_start
+from quire.core.config import QUEUES, Settings, get_settings
+from quire.core.redis_queues import check_health
+
+# The database layer, the task modules and the search engine are imported inside the commands
+# that use them: ``quire worker --check``, every health check, needs none of them.
 
 tasks_app = typer.Typer(help="See and retry background work.", invoke_without_command=True)
 
@@ -36,10 +34,30 @@ def worker(
     if not settings.redis.url:
         fail("REDIS__URL is not set: without Redis, `quire serve` runs the tasks itself")
     if check:
+        _check(settings, queues)
+    _serve_queues(settings, queues, log_level)
+
+
+def _check(settings: Settings, queues: list[str]) -> None:
+    """Exit 0 if every queue has a live worker, else 1 (a health check's answer)."""
+    from redis.exceptions import RedisError
+
+    try:
         health = asyncio.run(check_health(settings, queues))
-        for queue, record in health.items():
-            console.print(f"{queue}: {record or 'no live worker'}")
-        raise typer.Exit(0 if all(health.values()) else 1)
+    except (RedisError, OSError) as exc:
+        fail(f"cannot reach Redis: {exc}")
+    for queue, record in health.items():
+        console.print(f"{queue}: {record or 'no live worker'}")
+    raise typer.Exit(0 if all(health.values()) else 1)
+
+
+def _serve_queues(settings: Settings, queues: list[str], log_level: str) -> None:
+    from quire.core.logs import setup_logging
+    from quire.core.tasks.distributed import QueueWorkers
+    from quire.features import register_features
+    from quire.search.indexer import prepare_at_start
+
+    register_features()
     setup_logging(log_level.upper())
     if "index" in queues:
         database = open_database(settings)
@@ -57,6 +75,10 @@ def list_tasks(
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
 ) -> None:
     """Counts per state, and the newest tasks (all of them, or those in STATE)."""
+    from sqlalchemy import func, select
+
+    from quire.core.models import TaskRecord, TaskState
+
     if ctx.invoked_subcommand is not None:
         return
     if state is not None and state not in set(TaskState):
@@ -91,6 +113,11 @@ def retry(
     all_failed: Annotated[bool, typer.Option("--all-failed", help="Every failed task.")] = False,
 ) -> None:
     """Run failed tasks again."""
+    from sqlalchemy import select
+
+    from quire.core.models import TaskRecord, TaskState
+    from quire.core.tasks import outbox
+
     if not task_ids and not all_failed:
         fail("name task ids, or pass --all-failed")
     database = open_database()

@@ -1,9 +1,10 @@
 """Telling the search index that nodes changed.
 
 Whatever changes what search must answer (an upload, OCR, a rename, tags, a move, a share, a
-delete) calls ``reindex_later`` in the same transaction as the change. The ``index`` task
-(``quire.search.indexer``) then reads those nodes as they are when it runs and writes them to the
-search engine, or removes them if they are gone, so a late or repeated task is harmless.
+delete) calls ``reindex_later`` in the same transaction as the change. The ``index`` task (the
+search package's indexer, registered at start-up) then reads those nodes as they are when it
+runs and writes them to the search engine, or removes them if they are gone, so a late or
+repeated task is harmless.
 """
 
 from __future__ import annotations

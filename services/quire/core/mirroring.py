@@ -2,9 +2,9 @@
 
 With a bucket configured, every change that writes or removes files calls ``sync_later`` in
 the same transaction as the change (or, for a file drawn outside one, in its own). The
-``s3_sync`` task (``quire.s3.sync``) then makes the bucket agree with the database and the
-media root for those keys, whenever it runs: a late or repeated task is harmless, and a bucket
-that is down only delays it (it retries until the bucket answers).
+``s3_sync`` task (the s3 package's, registered at start-up) then makes the bucket agree with
+the database and the media root for those keys, whenever it runs: a late or repeated task is
+harmless, and a bucket that is down only delays it (it retries until the bucket answers).
 """
 
 from __future__ import annotations

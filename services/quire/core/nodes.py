@@ -1,4 +1,8 @@
-"""Tree operations on nodes: ancestors, subtrees, moving and deleting."""
+"""Tree operations on nodes: ancestors, subtrees, moving and deleting.
+
+``delete_nodes`` is the one node deletion: the API's ``DELETE /api/nodes/`` and
+``quire.core.users.delete_user`` both go through ``remove_subtrees``.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from quire.core.indexing import reindex_later
+from quire.core.mirroring import sync_later
 from quire.core.models import DocumentVersion, Node, Page
-from quire.core.storage import docver_key, preview_key, thumbnail_key, words_key
+from quire.core.storage import Storage, docver_key, preview_key, thumbnail_key, words_key
 
 PREVIEW_SIZES = ("sm", "md", "lg", "xl")
 
@@ -66,6 +71,40 @@ def delete_subtrees(session: Session, root_ids: list[uuid.UUID]) -> list[PurePos
     for level in reversed(levels):
         session.execute(delete(Node).where(Node.id.in_(level)))
     return keys
+
+
+def remove_subtrees(
+    session: Session, storage: Storage, root_ids: list[uuid.UUID]
+) -> list[PurePosixPath]:
+    """Delete the subtrees and queue their work (index, bucket), uncommitted; returns the keys
+    whose files go once the caller has committed (``commit_then_discard``)."""
+    keys = delete_subtrees(session, root_ids)
+    sync_later(session, storage, keys, removed=True)
+    return keys
+
+
+def commit_then_discard(session: Session, storage: Storage, keys: list[PurePosixPath]) -> None:
+    """Commit a deletion, then remove its files: rows before deletes. A failed commit leaves
+    every document whole (its rows and its files); a crash after it, at worst orphan files."""
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    storage.discard(keys)
+
+
+def delete_nodes(session: Session, storage: Storage, node_ids: list[uuid.UUID]) -> None:
+    """Delete the nodes with everything below them, their files, index entries and (with a
+    bucket) objects: all committed together, the files removed after the commit.
+
+    The caller has checked access and that no node is a home or inbox folder.
+    """
+    # The statements delete rows behind the ORM's back: objects loaded earlier (the caller's
+    # access checks) must not be flushed or refreshed against rows that are gone.
+    session.expunge_all()
+    keys = remove_subtrees(session, storage, node_ids)
+    commit_then_discard(session, storage, keys)
 
 
 def _file_keys(session: Session, node_ids: list[uuid.UUID]) -> list[PurePosixPath]:

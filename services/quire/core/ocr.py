@@ -10,6 +10,7 @@ redelivered task (its worker died after storing) finds it and stops.
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -57,6 +58,30 @@ _OVER_LIMITS = ("DecompressionBombError", "DecompressionBombWarning")
 
 class OcrFailed(PermanentFailure):
     """The input cannot be OCR'd (corrupt, encrypted, a language gone): retrying will not help."""
+
+
+# The programs OCRmyPDF runs, and the Debian packages that provide them (with Tesseract's
+# English, the default language). Looked up on PATH as OCRmyPDF looks them up.
+OCR_PROGRAMS = {"tesseract": "Tesseract", "gs": "Ghostscript"}
+OCR_PACKAGES = ("tesseract-ocr", "tesseract-ocr-eng", "ghostscript")
+
+
+class OcrProgramsMissing(OcrFailed):
+    """Tesseract or Ghostscript is not installed: no attempt can succeed until someone installs
+    it, so the task fails at once with the sentence that says how (``retry`` after that)."""
+
+
+def check_ocr_programs() -> None:
+    """Raise OcrProgramsMissing naming each missing program and the command installing it.
+
+    Not cached: installing the packages while Quire runs makes the next OCR task work.
+    """
+    missing = [f"{name} ({what})" for name, what in OCR_PROGRAMS.items() if not shutil.which(name)]
+    if missing:
+        raise OcrProgramsMissing(
+            f"OCR cannot run: {' and '.join(missing)} not found on PATH; install with "
+            f"`apt-get install {' '.join(OCR_PACKAGES)}` (or set OCR__AUTOMATIC=false)"
+        )
 
 
 @lru_cache(maxsize=1)
@@ -200,6 +225,7 @@ def _start(
         if document is None or _made_by(session, ctx.task_id):
             return None
         try:
+            check_ocr_programs()
             version = session.get(DocumentVersion, version_id)
             if version is None or version.document_id != document_id or not version.file_name:
                 raise OcrFailed("the version to OCR no longer exists")

@@ -5,23 +5,23 @@
     previews/pages/ab/cd/<page uuid>/<size>.jpg    page previews, sm/md/lg/xl
     words/ab/cd/<version uuid>/words.json          word boxes of a version's pages
 
-``LocalStorage`` keeps the files under the media root (mirrored to a bucket by the ``s3`` queue
-when ``S3__BUCKET_NAME`` is set: ``quire.s3.sync``). ``quire.s3.storage.S3Storage`` keeps them
-in the bucket, with a bounded local cache (``STORAGE__BACKEND=s3``). The same keys serve both,
-and the bucket's object names are these keys (under ``MAIN__PREFIX``).
+``LocalStorage`` keeps the files under the media root (mirrored to a bucket by the ``s3_sync``
+task when ``S3__BUCKET_NAME`` is set). Any other ``STORAGE__BACKEND`` is a backend that a feature
+package registers at start-up (``register_storage_backend``): the s3 package's keeps the files in
+the bucket, with a bounded local cache. The same keys serve both, and the bucket's object names
+are these keys (under ``MAIN__PREFIX``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import shutil
 import socket
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -121,7 +121,7 @@ def mutable(key: PurePosixPath) -> bool:
 class Storage(Protocol):
     """What the rest of Quire needs from file storage."""
 
-    # Local files copied to a bucket by the s3 queue (``quire.s3.sync``).
+    # Local files copied to a bucket by the s3 queue (the ``s3_sync`` task).
     mirrored: bool
     # The files live in the bucket (STORAGE__BACKEND=s3).
     in_bucket: bool
@@ -238,13 +238,38 @@ class LocalStorage:
                     yield PurePosixPath(path.relative_to(self.root).as_posix())
 
 
+# A backend other than the local one, by its STORAGE__BACKEND name. Registered by the feature
+# package that provides it (at start-up: web app, CLI), so core never imports what is above it.
+StorageFactory = Callable[["Settings"], Storage]
+_BACKENDS: dict[str, StorageFactory] = {}
+
+
+class UnknownStorageBackend(LookupError):
+    """STORAGE__BACKEND names a backend nobody registered (a start-up that skipped it)."""
+
+
+def register_storage_backend(name: str, factory: StorageFactory) -> None:
+    """Make ``STORAGE__BACKEND=name`` open ``factory(settings)``; registering it again with the
+    same factory does nothing, so start-up code may run twice."""
+    if name == "local":
+        raise ValueError("the local backend is built in")
+    known = _BACKENDS.setdefault(name, factory)
+    if known is not factory:
+        raise ValueError(f"storage backend {name!r} is registered twice")
+
+
 def open_storage(settings: Settings) -> Storage:
     """The storage the settings choose, for a web process, a worker or a command."""
-    if settings.storage.backend == "s3":
-        # By name, like the task modules: core does not import the s3 package.
-        module = importlib.import_module("quire.s3.storage")
-        storage: Storage = module.S3Storage.from_settings(settings)
-        return storage
+    name = settings.storage.backend
+    if name != "local":
+        try:
+            factory = _BACKENDS[name]
+        except KeyError:
+            raise UnknownStorageBackend(
+                f"STORAGE__BACKEND={name} is not registered; registered: "
+                f"{', '.join(sorted(_BACKENDS)) or 'none'} (its package registers it at start-up)"
+            ) from None
+        return factory(settings)
     root = settings.main.media_path
     root.mkdir(parents=True, exist_ok=True)
     return LocalStorage(root, mirrored=settings.s3.enabled)

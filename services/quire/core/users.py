@@ -1,15 +1,19 @@
-"""Creating users (each with a home and an inbox folder) and the superuser from the settings."""
+"""Creating users (each with a home and an inbox folder), deleting them with everything they own,
+and the superuser from the settings."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from quire.core.config import AuthSettings
-from quire.core.models import Folder, User
+from quire.core.indexing import reindex_later
+from quire.core.models import Folder, Node, SharedNode, User
+from quire.core.nodes import commit_then_discard, remove_subtrees
 from quire.core.security import hash_password, needs_rehash, verify_password
+from quire.core.storage import Storage
 
 HOME_TITLE = ".home"
 INBOX_TITLE = ".inbox"
@@ -52,6 +56,39 @@ def create_user(
     user.inbox_folder_id = inbox.id
     session.flush()
     return user
+
+
+def delete_user(session: Session, storage: Storage, user_id: uuid.UUID) -> None:
+    """Delete the user with every node they own, as ``delete_nodes`` deletes nodes: their files
+    (versions, thumbnails, previews, word boxes), their index entries and bucket objects, all
+    committed with the user's row and removed from disk after the commit.
+
+    Letting the database cascade from the user row would drop the rows alone: the files, the
+    index entries and the objects would stay forever, unreachable. The caller has checked
+    that this user may be deleted (not oneself, not the last superuser).
+    """
+    roots = _owned_roots(session, user_id)
+    # Nodes of others shared with this user: their entries list the user among who may see them.
+    shared = session.scalars(select(SharedNode.node_id).where(SharedNode.user_id == user_id))
+    shared_ids = set(shared)
+    session.expunge_all()
+    # Folders point at the user and the user at two folders: cut that cycle first.
+    session.execute(
+        update(User).where(User.id == user_id).values(home_folder_id=None, inbox_folder_id=None)
+    )
+    keys = remove_subtrees(session, storage, roots)
+    reindex_later(session, shared_ids, descendants=True)
+    # What is left (tags, tokens, shares, custom fields, events, tasks) goes by ON DELETE CASCADE.
+    session.execute(delete(User).where(User.id == user_id))
+    commit_then_discard(session, storage, keys)
+
+
+def _owned_roots(session: Session, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """The tops of the user's trees: their nodes without a parent of their own (home, inbox,
+    and any node whose parent is someone else's, which the access rule never makes)."""
+    owned = select(Node.id).where(Node.user_id == user_id)
+    query = owned.where(or_(Node.parent_id.is_(None), Node.parent_id.not_in(owned)))
+    return list(session.scalars(query))
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -20,6 +20,7 @@ from quire.core.files import UnrenderablePage
 from quire.core.storage import MissingFile, StorageUnavailable, open_storage
 from quire.core.tasks.distributed import Dispatcher
 from quire.core.tasks.embedded import EmbeddedRunner
+from quire.features import register_features
 from quire.search.indexer import prepare_at_start
 from quire.web.api import (
     auth,
@@ -70,6 +71,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    # First: core finds a feature's storage backend and tasks only once it is registered.
+    register_features()
     settings = settings or get_settings()
     if settings.security.secret_key is None:
         raise SystemExit(

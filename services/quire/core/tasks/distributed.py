@@ -9,16 +9,16 @@ import signal
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any
 
 from arq import create_pool
-from arq.connections import ArqRedis, RedisSettings
+from arq.connections import ArqRedis
 from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
 from quire.core.config import Settings
 from quire.core.db import Database, utcnow
+from quire.core.redis_queues import queue_name, redis_settings
 from quire.core.storage import Storage, open_storage
 from quire.core.tasks import outbox
 from quire.core.tasks.execute import execute
@@ -26,17 +26,6 @@ from quire.core.tasks.execute import execute
 log = logging.getLogger("quire.tasks")
 
 HEALTH_CHECK_INTERVAL = 10
-
-
-def queue_name(settings: Settings, queue: str) -> str:
-    prefix = settings.main.prefix
-    return f"{prefix}_{queue}" if prefix else queue
-
-
-def redis_settings(settings: Settings) -> RedisSettings:
-    assert settings.redis.url is not None
-    # Fail fast: the dispatcher's next sweep is the retry.
-    return replace(RedisSettings.from_dsn(settings.redis.url), conn_retries=0, conn_timeout=2)
 
 
 def _nothing() -> None:
@@ -206,16 +195,3 @@ class QueueWorkers:
             finally:
                 with contextlib.suppress(RedisError, OSError):
                     await worker.close()
-
-
-async def check_health(settings: Settings, queues: list[str]) -> dict[str, str | None]:
-    """Each queue's health record, as its worker writes it every few seconds (None: missing)."""
-    redis = await create_pool(redis_settings(settings))
-    try:
-        result = {}
-        for queue in queues:
-            value = await redis.get(queue_name(settings, queue) + ":health-check")
-            result[queue] = value.decode() if value else None
-        return result
-    finally:
-        await redis.aclose()

@@ -40,15 +40,26 @@ class TaskSpec:
 
 
 TASKS: dict[str, TaskSpec] = {}
-# Every module that defines tasks. By name: the indexer lives in the search package, which
-# depends on core, not the other way round.
-TASK_MODULES = (
+# Every module that defines tasks, imported when a task is first looked up (not at start-up:
+# a command that runs no task does not pay for OCRmyPDF or a search engine). Core's own are
+# here; a feature package adds its own with ``register_task_module`` at start-up, so core never
+# names a package above it.
+_TASK_MODULES: list[str] = [
     "quire.core.tasks.builtin",
     "quire.core.previews",
     "quire.core.ocr",
-    "quire.search.indexer",
-    "quire.s3.sync",
-)
+]
+
+
+def register_task_module(module: str) -> None:
+    """Have ``load_tasks`` import ``module`` (dotted name), whose ``@task`` functions then
+    register themselves. Registering a module again does nothing."""
+    if module not in _TASK_MODULES:
+        _TASK_MODULES.append(module)
+
+
+def task_modules() -> tuple[str, ...]:
+    return tuple(_TASK_MODULES)
 
 
 def task(
@@ -73,7 +84,7 @@ def task(
 
 def load_tasks() -> dict[str, TaskSpec]:
     """Import every module that defines tasks, so that the registry is complete."""
-    for module in TASK_MODULES:
+    for module in task_modules():
         importlib.import_module(module)
     return TASKS
 
@@ -82,4 +93,7 @@ def spec(name: str) -> TaskSpec:
     try:
         return load_tasks()[name]
     except KeyError:
-        raise LookupError(f"no task named {name!r}") from None
+        raise LookupError(
+            f"no task named {name!r}; known: {', '.join(sorted(TASKS))} (a feature package's "
+            "tasks are known once it is registered at start-up)"
+        ) from None

@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from quire.core import models, scopes
-from quire.core.custom_fields import InvalidValue, check_extra_data, documents_with_values
-from quire.core.indexing import reindex_later
+from quire.core.custom_fields import InvalidValue, check_extra_data
+from quire.core.definitions import NameTaken
+from quire.core.definitions import delete_custom_field as delete_field
+from quire.core.definitions import update_custom_field as update_field
 from quire.core.models import CustomFieldType, CustomFieldValue
 from quire.core.models.custom_fields import name_key
 from quire.web.api.common import PageParams, Paginated, commit_unique, page, page_params
@@ -203,14 +205,11 @@ def update_custom_field(
     new_type = changes.get("type") or field.type
     _check_extra_data(new_type, changes.get("extra_data", field.extra_data))
     _check_type_change(db, field, new_type)
-    if changes.get("name") is not None and changes["name"] != field.name:
-        # Search knows values by their field's name. (Asked before any change is flushed.)
-        reindex_later(db, documents_with_values(db, [field.id]), user_id=user.id)
-        field.rename(changes["name"])
-    field.type = new_type
-    if "extra_data" in changes:
-        field.extra_data = changes["extra_data"]
-    commit_unique(db, duplicate(field.name))
+    extra = {"value": changes["extra_data"]} if "extra_data" in changes else None
+    try:
+        update_field(db, field, name=changes.get("name"), field_type=new_type, extra_data=extra)
+    except NameTaken as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=duplicate(body.name or "")) from exc
     return CustomField.model_validate(field)
 
 
@@ -220,11 +219,7 @@ def delete_custom_field(
     user: Annotated[models.User, require(scopes.CUSTOM_FIELD_DELETE)],
     db: DbSession,
 ) -> None:
-    field = own_field(db, user, custom_field_id)
-    # The database drops its values and its place in document types (ON DELETE CASCADE).
-    reindex_later(db, documents_with_values(db, [field.id]), user_id=user.id)
-    db.delete(field)
-    db.commit()
+    delete_field(db, own_field(db, user, custom_field_id))
 
 
 def _check_extra_data(field_type: str, extra_data: object) -> None:

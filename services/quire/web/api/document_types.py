@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from quire.core import models, scopes
-from quire.core.custom_fields import clear_type_values, documents_of_type, drop_values_outside_type
-from quire.core.indexing import reindex_later
+from quire.core.definitions import NameTaken, set_type_fields
+from quire.core.definitions import delete_document_type as delete_type
+from quire.core.definitions import update_document_type as update_type
 from quire.core.models.custom_fields import PATH_TEMPLATE_WIDTH, name_key
 from quire.web.api.common import PageParams, Paginated, commit_unique, page, page_params
 from quire.web.api.custom_fields import CustomField
@@ -135,16 +136,6 @@ def _own_fields(db: Session, user: models.User, ids: list[uuid.UUID]) -> list[mo
     return [found[field_id] for field_id in ids]
 
 
-def _set_fields(doc_type: models.DocumentType, fields: list[models.CustomField]) -> None:
-    by_id = {link.custom_field_id: link for link in doc_type.field_links}
-    links = []
-    for position, field in enumerate(fields):
-        link = by_id.get(field.id) or models.DocumentTypeField(custom_field=field)
-        link.position = position
-        links.append(link)
-    doc_type.field_links = links
-
-
 def duplicate(name: str) -> str:
     return f"you already have a document type named {name!r}"
 
@@ -199,7 +190,7 @@ def create_document_type(
         name_key=name_key(body.name),
         path_template=body.path_template,
     )
-    _set_fields(doc_type, fields)
+    set_type_fields(doc_type, fields)
     db.add(doc_type)
     commit_unique(db, duplicate(body.name))
     return type_out(doc_type)
@@ -217,22 +208,11 @@ def update_document_type(
     fields = None
     if changes.get("custom_field_ids") is not None:
         fields = _own_fields(db, user, changes["custom_field_ids"])
-    renamed = changes.get("name") is not None and changes["name"] != doc_type.name
-    if renamed:
-        # Search may show a document's type by name.
-        reindex_later(db, documents_of_type(db, doc_type.id), user_id=user.id)
-    # A name taken meanwhile must fail in commit_unique (409), not in an autoflush (500).
-    with db.no_autoflush:
-        if fields is not None:
-            lost = {field.id for field in doc_type.custom_fields} - {field.id for field in fields}
-            _set_fields(doc_type, fields)
-            if lost:
-                drop_values_outside_type(db, doc_type)
-        if renamed:
-            doc_type.rename(changes["name"])
-        if "path_template" in changes:
-            doc_type.path_template = changes["path_template"]
-    commit_unique(db, duplicate(doc_type.name))
+    template = {"value": changes["path_template"]} if "path_template" in changes else None
+    try:
+        update_type(db, doc_type, name=changes.get("name"), fields=fields, path_template=template)
+    except NameTaken as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=duplicate(body.name or "")) from exc
     return type_out(doc_type)
 
 
@@ -242,10 +222,4 @@ def delete_document_type(
     user: Annotated[models.User, require(scopes.DOCUMENT_TYPE_DELETE)],
     db: DbSession,
 ) -> None:
-    doc_type = own_type(db, user, document_type_id)
-    documents = documents_of_type(db, doc_type.id)
-    # The database makes its documents untyped (ON DELETE SET NULL); their values go too.
-    clear_type_values(db, documents)
-    reindex_later(db, documents, user_id=user.id)
-    db.delete(doc_type)
-    db.commit()
+    delete_type(db, own_type(db, user, document_type_id))

@@ -22,26 +22,18 @@ from fastapi import (
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quire.core import access, scopes
 from quire.core.config import Settings
-from quire.core.documents import (
-    FileTooLarge,
-    add_file,
-    discard_files,
-    new_document,
-    safe_file_name,
-    staged_upload,
-)
+from quire.core.documents import FileTooLarge, new_document, safe_file_name
 from quire.core.files import Limits, UnacceptableFile, UnsupportedFileType
 from quire.core.models import Document, DocumentVersion, Folder, User
 from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
-from quire.core.ocr import follows_upload, schedule_after_upload
 from quire.core.previews import thumbnail
 from quire.core.storage import Storage as FileStorage
 from quire.core.storage import docver_key
+from quire.core.uploads import UploadConflict, upload_document
 from quire.web.api.common import accessible, accessible_node, not_found
 from quire.web.api.node_schemas import (
     DocumentOut,
@@ -121,35 +113,18 @@ def _version_for_caller(db: Session, user: User, version: DocumentVersion) -> Do
 def _store_upload(
     db: Session, storage: FileStorage, settings: Settings, document: Document, upload: UploadFile
 ) -> None:
-    """Stage, check and store the file as the document's next version, then commit."""
-    max_bytes = settings.main.max_file_size_mb << 20
+    """``uploads.upload_document``, its refusals told in HTTP."""
     try:
-        with staged_upload(storage, upload.file, max_bytes=max_bytes) as (staged, size, sha256):
-            versions = add_file(
-                db,
-                storage,
-                document,
-                staged,
-                file_name=upload.filename or document.title,
-                size=size,
-                sha256=sha256,
-                eager_previews=not follows_upload(settings.ocr, document),
-                limits=Limits.from_settings(settings),
-            )
-            schedule_after_upload(db, settings.ocr, document)
-            try:
-                db.commit()
-            except IntegrityError as exc:
-                db.rollback()
-                discard_files(storage, versions)
-                raise HTTPException(
-                    status.HTTP_409_CONFLICT,
-                    detail="another upload to this document finished first; try again",
-                ) from exc
-            except BaseException:
-                db.rollback()
-                discard_files(storage, versions)
-                raise
+        upload_document(
+            db,
+            storage,
+            settings,
+            document,
+            upload.file,
+            file_name=upload.filename or document.title,
+        )
+    except UploadConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     except FileTooLarge as exc:
         raise _too_large(settings) from exc
     except UnsupportedFileType as exc:

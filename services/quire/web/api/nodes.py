@@ -12,16 +12,16 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from quire.core import nodes as core_nodes
 from quire.core import scopes
 from quire.core.documents import new_document
 from quire.core.indexing import reindex_later
-from quire.core.mirroring import sync_later
 from quire.core.models import Folder, Node, Tag, User
-from quire.core.nodes import TreeError, check_move, delete_subtrees
+from quire.core.nodes import TreeError, check_move
+from quire.core.tags import TagChange, TagNameTaken, set_node_tags
 from quire.web.api.common import (
     PageParams,
     Paginated,
@@ -200,51 +200,10 @@ def delete_nodes(
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, detail="the home and inbox folders cannot be deleted"
         )
-    ids = [node.id for node in nodes]
-    db.expunge_all()
-    keys = delete_subtrees(db, ids)
-    sync_later(db, storage, keys, removed=True)
-    db.commit()
-    # Files go only once the rows are gone: a failed commit leaves every document whole.
-    storage.discard(keys)
+    core_nodes.delete_nodes(db, storage, [node.id for node in nodes])
 
 
 # --- tags on a node ---------------------------------------------------------------------------
-
-
-def _tags_by_name(db: Session, owner_id: uuid.UUID, names: list[str]) -> list[Tag]:
-    """The node owner's tags with these names, created as needed.
-
-    A grantee tagging a shared node uses (and adds to) the owner's tags, as upstream: the tags
-    on a node are its owner's, whoever put them there.
-    """
-    # Names compare without case on every backend, as MariaDB's collation does anyway. In
-    # Python, not SQL: SQLite's lower() folds ASCII only, so asking it for "ärger" missed the
-    # tag "Ärger" and inserted it a second time (a 500 from the unique constraint).
-    wanted: dict[str, str] = {}
-    for name in names:
-        wanted.setdefault(name.lower(), name)
-    by_name = {
-        tag.name.lower(): tag for tag in db.scalars(select(Tag).where(Tag.user_id == owner_id))
-    }
-    tags = []
-    for key, name in wanted.items():
-        tag = by_name.get(key)
-        if tag is None:
-            tag = Tag(name=name, user_id=owner_id)
-            db.add(tag)
-        tags.append(tag)
-    try:
-        db.flush()
-    except IntegrityError as exc:
-        # MariaDB's collation also ignores accents: "é" is taken where there is an "e".
-        db.rollback()
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail="a tag spelled alike exists already: "
-            + ", ".join(repr(tag.name) for tag in tags if tag not in by_name.values()),
-        ) from exc
-    return tags
 
 
 @router.get("/nodes/{node_id}/tags", response_model=list[TagOut])
@@ -258,9 +217,7 @@ def assign_node_tags(
 ) -> AnyNodeOut:
     """Replace the node's tags with these (by name, created as needed)."""
     node, granted = accessible(db, user, node_id, Node, scopes.NODE_UPDATE)
-    node.tags = _tags_by_name(db, node.user_id, names)
-    reindex_later(db, [node.id])
-    db.commit()
+    _set_tags(db, node, names, TagChange.assign)
     return full_out(db, node, granted, include_self=True)
 
 
@@ -270,11 +227,7 @@ def add_node_tags(
 ) -> AnyNodeOut:
     """Add these tags to the node's (by name, created as needed); present ones stay as they are."""
     node, granted = accessible(db, user, node_id, Node, scopes.NODE_UPDATE)
-    current = list(node.tags)
-    added = _tags_by_name(db, node.user_id, names)
-    node.tags = current + [tag for tag in added if tag not in current]
-    reindex_later(db, [node.id])
-    db.commit()
+    _set_tags(db, node, names, TagChange.add)
     return full_out(db, node, granted, include_self=True)
 
 
@@ -284,8 +237,12 @@ def remove_node_tags(
 ) -> AnyNodeOut:
     """Take these tags off the node; the tags themselves are kept."""
     node, granted = accessible(db, user, node_id, Node, scopes.NODE_UPDATE)
-    drop = {name.lower() for name in names}
-    node.tags = [tag for tag in node.tags if tag.name.lower() not in drop]
-    reindex_later(db, [node.id])
-    db.commit()
+    _set_tags(db, node, names, TagChange.remove)
     return full_out(db, node, granted, include_self=True)
+
+
+def _set_tags(db: Session, node: Node, names: list[str], change: TagChange) -> None:
+    try:
+        set_node_tags(db, node, names, change)
+    except TagNameTaken as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from quire.core import models, scopes
-from quire.core.indexing import reindex_later
+from quire.core import tags as core_tags
 from quire.web.api.common import PageParams, Paginated, commit_unique, page, page_params
 from quire.web.deps import DbSession, require
 
@@ -177,13 +177,10 @@ def update_tag(
     db: DbSession,
 ) -> Tag:
     tag = _own_tag(db, user, tag_id)
-    if body.name is not None:  # before the rename: the query would flush it too early
-        reindex_later(db, _tagged(db, tag.id))
-    for field, value in body.model_dump(exclude_unset=True, exclude={"group_id"}).items():
-        # Only the description may be cleared; a null anywhere else means "unchanged".
-        if value is not None or field == "description":
-            setattr(tag, field, value)
-    commit_unique(db, f"you already have a tag named {tag.name!r}")
+    try:
+        core_tags.update_tag(db, tag, body.model_dump(exclude_unset=True, exclude={"group_id"}))
+    except core_tags.TagNameTaken as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     return Tag.model_validate(tag)
 
 
@@ -193,14 +190,4 @@ def delete_tag(
     user: Annotated[models.User, require(scopes.TAG_DELETE)],
     db: DbSession,
 ) -> None:
-    # The database drops the tag from the nodes that carry it (ON DELETE CASCADE).
-    tag = _own_tag(db, user, tag_id)
-    reindex_later(db, _tagged(db, tag.id))
-    db.delete(tag)
-    db.commit()
-
-
-def _tagged(db: Session, tag_id: uuid.UUID) -> list[uuid.UUID]:
-    """The nodes carrying a tag: search must learn when it is renamed or deleted."""
-    rows = select(models.nodes_tags.c.node_id).where(models.nodes_tags.c.tag_id == tag_id)
-    return list(db.scalars(rows))
+    core_tags.delete_tag(db, _own_tag(db, user, tag_id))

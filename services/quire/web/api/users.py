@@ -19,12 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from quire.core import models, scopes
+from quire.core import users as core_users
 from quire.core.security import hash_password
 from quire.core.users import UsernameTaken, create_user
 from quire.web.api.common import PageParams, Paginated, commit_unique, page, page_params
 from quire.web.api.groups import Group, groups_by_ids
 from quire.web.api.roles import Role, roles_by_ids
-from quire.web.deps import DbSession, require, user_scopes
+from quire.web.deps import DbSession, Storage, require, user_scopes
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -237,19 +238,15 @@ def delete_user(
     user_id: uuid.UUID,
     current: Annotated[models.User, require(scopes.USER_DELETE)],
     db: DbSession,
+    storage: Storage,
 ) -> None:
+    """Delete the user with everything they own: documents, their files and index entries."""
     user = _get_user(db, user_id)
     _check_superuser_power(current, user, grants=False)
     # Only a superuser may delete a superuser, and not themselves: the last one always stays.
     if user.id == current.id:
         raise HTTPException(status.HTTP_409_CONFLICT, detail="you cannot delete your own account")
-    # Folders point at the user and the user at two folders: cut that cycle first. The database
-    # then deletes everything the user owns (ON DELETE CASCADE).
-    user.home_folder_id = None
-    user.inbox_folder_id = None
-    db.flush()
-    db.delete(user)
-    db.commit()
+    core_users.delete_user(db, storage, user.id)
 
 
 @router.post("/{user_id}/change-password")

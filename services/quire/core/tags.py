@@ -1,0 +1,112 @@
+"""Tag writes: changing and deleting a tag, and the tags on a node.
+
+Search indexes the names of a node's tags, so each write queues the nodes it changes for the
+indexer in its own transaction and commits both together (``reindex_later``). The API's tag and
+node routers call these; they check access first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from quire.core.indexing import reindex_later
+from quire.core.models import Node, Tag, nodes_tags
+
+
+class TagNameTaken(ValueError):
+    """A tag of the same owner is spelled alike (names compare without case, and on MariaDB
+    without accents too); the message names it."""
+
+
+class TagChange(StrEnum):
+    """What ``set_node_tags`` does with the names: replace the node's tags, add, or remove."""
+
+    assign = "assign"
+    add = "add"
+    remove = "remove"
+
+
+def update_tag(session: Session, tag: Tag, changes: dict[str, object]) -> None:
+    """Apply the changes (a None means "unchanged", but for the description) and commit."""
+    if changes.get("name") is not None:  # before the rename: the query would flush it too early
+        reindex_later(session, tagged(session, tag.id))
+    for field, value in changes.items():
+        if value is not None or field == "description":
+            setattr(tag, field, value)
+    _commit_names(session, f"you already have a tag named {tag.name!r}")
+
+
+def delete_tag(session: Session, tag: Tag) -> None:
+    """Delete the tag; the database takes it off its nodes (ON DELETE CASCADE)."""
+    reindex_later(session, tagged(session, tag.id))
+    session.delete(tag)
+    session.commit()
+
+
+def set_node_tags(session: Session, node: Node, names: list[str], change: TagChange) -> None:
+    """Change the node's tags by name (the node owner's tags, created as needed) and commit.
+
+    A grantee tagging a shared node uses (and adds to) the owner's tags, as upstream: the tags
+    on a node are its owner's, whoever put them there.
+    """
+    if change is TagChange.remove:
+        drop = {name.lower() for name in names}
+        node.tags = [tag for tag in node.tags if tag.name.lower() not in drop]
+    else:
+        current = list(node.tags) if change is TagChange.add else []
+        named = tags_by_name(session, node.user_id, names)
+        node.tags = current + [tag for tag in named if tag not in current]
+    reindex_later(session, [node.id])
+    session.commit()
+
+
+def tags_by_name(session: Session, owner_id: uuid.UUID, names: list[str]) -> list[Tag]:
+    """The owner's tags with these names, created (and flushed) as needed."""
+    # Names compare without case on every backend, as MariaDB's collation does anyway. In
+    # Python, not SQL: SQLite's lower() folds ASCII only, so asking it for "ärger" missed the
+    # tag "Ärger" and inserted it a second time (a 500 from the unique constraint).
+    wanted: dict[str, str] = {}
+    for name in names:
+        wanted.setdefault(name.lower(), name)
+    by_name = {
+        tag.name.lower(): tag for tag in session.scalars(select(Tag).where(Tag.user_id == owner_id))
+    }
+    tags = []
+    for key, name in wanted.items():
+        tag = by_name.get(key)
+        if tag is None:
+            tag = Tag(name=name, user_id=owner_id)
+            session.add(tag)
+        tags.append(tag)
+    new = [tag.name for tag in tags if tag not in by_name.values()]
+    # MariaDB's collation also ignores accents: "é" is taken where there is an "e".
+    _flush_names(session, "a tag spelled alike exists already: " + ", ".join(map(repr, new)))
+    return tags
+
+
+def tagged(session: Session, tag_id: uuid.UUID) -> list[uuid.UUID]:
+    """The nodes carrying a tag: search must learn when it is renamed or deleted."""
+    rows = select(nodes_tags.c.node_id).where(nodes_tags.c.tag_id == tag_id)
+    return list(session.scalars(rows))
+
+
+def _commit_names(session: Session, conflict: str) -> None:
+    """Commit; a name taken meanwhile, even by a concurrent request, is ``TagNameTaken``."""
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise TagNameTaken(conflict) from exc
+
+
+def _flush_names(session: Session, conflict: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise TagNameTaken(conflict) from exc

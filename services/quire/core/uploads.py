@@ -1,0 +1,117 @@
+"""Uploading a file as a document's next version: the one operation the API and ``quire import``
+both call.
+
+Files before rows: the file is staged, checked completely and put in place, then the versions
+commit with their work (OCR, or else previews; the index; the bucket). Any failure rolls the
+session back and removes the files, so nothing of a failed upload stays, neither a row nor a
+file. (Its own module: ``core.ocr`` builds on ``core.documents``, and this needs both.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from quire.core import files
+from quire.core.config import OcrSettings, Settings
+from quire.core.documents import add_file, discard_files, staged_upload
+from quire.core.models import Document, DocumentVersion
+from quire.core.ocr import follows_upload, schedule_after_upload
+from quire.core.storage import Storage
+
+
+class UploadConflict(RuntimeError):
+    """Another upload to the same document committed its version first; trying again works."""
+
+
+def store_upload(
+    session: Session,
+    storage: Storage,
+    document: Document,
+    staged: Path,
+    *,
+    file_name: str,
+    size: int,
+    sha256: str,
+    ocr: OcrSettings,
+    limits: files.Limits,
+) -> list[DocumentVersion]:
+    """Check a staged file and store it as the document's next version, then commit.
+
+    Raises what ``add_file`` raises for a file it refuses (``files.UnacceptableFile``), and
+    ``UploadConflict``; after any failure the session is rolled back and no file is left.
+    """
+    try:
+        # When OCR follows, its version's previews replace these within the minute: rendering
+        # them now would only take CPU from the OCR (a viewer gets them drawn on request).
+        versions = add_file(
+            session,
+            storage,
+            document,
+            staged,
+            file_name=file_name,
+            size=size,
+            sha256=sha256,
+            eager_previews=not follows_upload(ocr, document),
+            limits=limits,
+        )
+    except BaseException as exc:
+        # add_file removed what it had stored; the rows (a new document's too) go as well.
+        session.rollback()
+        _raise_conflict_for(exc)
+        raise
+    try:
+        schedule_after_upload(session, ocr, document)
+        session.commit()
+    except BaseException as exc:
+        session.rollback()
+        discard_files(storage, versions)
+        _raise_conflict_for(exc)
+        raise
+    return versions
+
+
+def _raise_conflict_for(exc: BaseException) -> None:
+    # Two uploads to one document both took the next version number: the later one's insert
+    # (at add_file's flush, or at the commit) breaks the unique (document, number).
+    if isinstance(exc, IntegrityError):
+        raise UploadConflict("another upload to this document finished first; try again") from exc
+
+
+def upload_document(
+    session: Session,
+    storage: Storage,
+    settings: Settings,
+    document: Document,
+    source: BinaryIO,
+    *,
+    file_name: str,
+) -> list[DocumentVersion]:
+    """Stage a stream (at most ``MAIN__MAX_FILE_SIZE_MB``), then ``store_upload`` it.
+
+    Raises ``documents.FileTooLarge`` besides what ``store_upload`` raises.
+    """
+    try:
+        with staged_upload(storage, source, max_bytes=settings.main.max_file_size_mb << 20) as (
+            staged,
+            size,
+            sha256,
+        ):
+            return store_upload(
+                session,
+                storage,
+                document,
+                staged,
+                file_name=file_name,
+                size=size,
+                sha256=sha256,
+                ocr=settings.ocr,
+                limits=files.Limits.from_settings(settings),
+            )
+    except BaseException:
+        # A file refused while staging (too large): a document made for it goes with it.
+        session.rollback()
+        raise

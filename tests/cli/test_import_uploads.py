@@ -1,0 +1,105 @@
+"""``quire import`` stores each file through the API's upload operation (``core.uploads``): no
+eager previews when OCR follows, and a failed commit leaves neither a row nor a file."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from quire.cli.importer import _import_file
+from quire.core import files
+from quire.core.config import OcrSettings
+from quire.core.db import Database
+from quire.core.models import Document, DocumentVersion, TaskRecord, User
+from quire.core.storage import LocalStorage
+from quire.core.users import create_user
+from tests import samples
+from tests.processes import clean_env
+
+
+def _quire(database_url: str, tmp_path: Path, *args: str, **env: str) -> str:
+    """Run ``quire ...`` as a real process on the test database; its stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "quire", *args],
+        env=clean_env(
+            tmp_path,
+            QUIRE__DATABASE__URL=database_url,
+            QUIRE__MAIN__DATA_DIR=str(tmp_path / "data"),
+            QUIRE_CONFIG=str(tmp_path / "none.toml"),
+            QUIRE_PASSWORD="pw",
+            COLUMNS="200",
+            **env,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stderr
+
+
+def _task_names(db: Database) -> list[str]:
+    with db.session() as session:
+        return sorted(session.scalars(select(TaskRecord.name)))
+
+
+@pytest.mark.parametrize(("automatic", "expected"), [("true", "ocr"), ("false", "previews")])
+def test_import_leaves_previews_to_ocr_when_ocr_follows(
+    database_url: str,
+    db: Database,
+    tmp_path: Path,
+    automatic: str,
+    expected: str,
+) -> None:
+    _quire(database_url, tmp_path, "users", "create", "erin")
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(samples.pdf_with_text(["dear reader"]))
+    command = ("import", str(letter), "--user", "erin")
+    done = _quire(database_url, tmp_path, *command, QUIRE__OCR__AUTOMATIC=automatic)
+    assert "imported 1" in done
+    # OCR's version brings its own previews within the minute: drawing these would be wasted.
+    assert _task_names(db) == sorted(["index", expected])
+
+
+def _fail_commit_once(session: Session) -> None:
+    def fail(_session: Session) -> None:
+        event.remove(session, "before_commit", fail)
+        raise ConnectionError("the database went away during the commit")
+
+    event.listen(session, "before_commit", fail)
+
+
+def test_a_failed_commit_of_an_import_leaves_no_row_and_no_file(
+    db: Database, tmp_path: Path
+) -> None:
+    storage = LocalStorage(tmp_path / "media")  # made by the db fixture
+    source = tmp_path / "scan.png"
+    source.write_bytes(samples.image("PNG"))
+    with db.session() as session:
+        owner = create_user(session, username="frank", password="pw")
+        session.commit()
+        inbox = owner.inbox_folder_id
+        assert inbox is not None
+        _fail_commit_once(session)
+        with pytest.raises(ConnectionError):
+            _import_file(
+                session,
+                storage,
+                owner,
+                inbox,
+                source,
+                max_bytes=1 << 20,
+                limits=files.DEFAULT_LIMITS,
+                ocr=OcrSettings(automatic=False),
+            )
+        # The next file's commit (the import goes on) must not carry the failed one's rows.
+        session.commit()
+    assert not [p for p in storage.root.rglob("*") if p.is_file()]
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 0
+        assert session.scalar(select(func.count()).select_from(DocumentVersion)) == 0
+        assert session.scalar(select(func.count()).select_from(User)) == 1

@@ -1,0 +1,69 @@
+"""``quire`` starts fast: its help and the workers' health check import only what they use.
+
+Asserted by what a real process imports (``python -X importtime``), not by a time: what made
+``quire --help`` take seconds was importing the database layer, OCRmyPDF and the web framework.
+"""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from quire.cli import COMMANDS
+from quire.cli.lazy import load
+from tests.processes import clean_env, free_port
+
+# Each costs a noticeable part of a second to import, and neither command needs any of them.
+HEAVY = {"ocrmypdf", "sqlalchemy", "alembic", "fastapi", "pikepdf", "tantivy", "uvicorn"}
+
+
+def quire(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "quire", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+
+
+def imported(result: subprocess.CompletedProcess[str]) -> set[str]:
+    """The top-level packages the process imported, from its ``-X importtime`` lines."""
+    names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", result.stderr, re.MULTILINE)
+    assert names, result.stderr
+    return {name.split(".")[0] for name in names}
+
+
+def test_help_lists_every_command_without_importing_them():
+    result = quire("--help")
+    assert result.returncode == 0, result.stderr
+    listing = " ".join(result.stdout.split())
+    for entry in COMMANDS:
+        assert f" {entry.name} {entry.help}" in listing
+    assert imported(result) & HEAVY == set()
+    # Not even the command modules themselves.
+    assert "quire.cli.server" not in result.stderr
+
+
+def test_worker_check_imports_neither_database_nor_tasks(tmp_path):
+    # Nothing listens there: the check answers that it cannot reach Redis, and how fast it got
+    # there is what this test is about.
+    env = clean_env(
+        tmp_path,
+        QUIRE_CONFIG=str(tmp_path / "none.toml"),
+        QUIRE__REDIS__URL=f"redis://127.0.0.1:{free_port()}/0",
+    )
+    result = quire("worker", "ocr", "--check", env=env)
+    assert result.returncode == 1
+    assert "cannot reach Redis" in result.stderr
+    assert imported(result) & HEAVY == set()
+
+
+@pytest.mark.parametrize("entry", COMMANDS, ids=lambda entry: entry.name)
+def test_listed_help_is_the_commands_own(entry):
+    """The help ``quire --help`` shows without importing a command is what the command says."""
+    command = load(entry)
+    assert command.name == entry.name
+    assert command.get_short_help_str(limit=200) == entry.help
