@@ -17,16 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
-from quire.core import migrate
+from quire.core import migrate, security
 from quire.core.config import Settings
 from quire.core.db import Base, Database
 from quire.core.models import Role, RoleScope, User
 from quire.core.scopes import ALL_SCOPES
+from quire.core.security import create_access_token
 from quire.core.storage import LocalStorage
 from quire.core.users import create_user
 from quire.features import register_features
@@ -36,6 +38,9 @@ from tests.processes import RedisServer
 REPO = Path(__file__).resolve().parent.parent
 BACKENDS = os.environ.get("QUIRE_TEST_DATABASES", "sqlite,postgresql,mariadb").split(",")
 PASSWORD = "correct horse battery staple"
+# Test accounts get cheap argon2 parameters; what real processes (`quire serve`) hash keeps the
+# defaults. Passwords are not what these tests test, and the defaults cost seconds per test.
+security.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 # What every entry point does at start-up: tests that run tasks or open storage without an app
 # (tests/tasks, tests/s3) need the features' tasks and storage backends registered too.
@@ -202,10 +207,15 @@ def make_account(app: FastAPI, db: Database) -> Iterator[object]:
             session.commit()
         test_client = TestClient(app)
         clients.append(test_client)
-        response = test_client.post("/api/token", json={"username": username, "password": PASSWORD})
-        assert response.status_code == 200, response.text
-        test_client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
-        test_client.cookies.clear()
+        # Made directly: signing in is the login tests' subject (tests/api/test_auth.py).
+        token = create_access_token(
+            app.state.settings.security,
+            user_id=user.id,
+            username=user.username,
+            email=user.email,
+            scopes=sorted(scopes),
+        )
+        test_client.headers["Authorization"] = f"Bearer {token}"
         return Account(user=user, client=test_client)
 
     yield factory

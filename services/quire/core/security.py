@@ -22,6 +22,18 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Hash new passwords with ``hasher`` from now on (in this process).
+
+    For the test suite, which makes thousands of accounts: argon2's defaults cost ~0.1-0.6 s
+    a hash and a verify on purpose, which is the whole suite's time several times over. Hashes
+    carry their parameters, so existing ones still verify, and ``needs_rehash`` upgrades them.
+    """
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash(secrets.token_hex(16))
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
