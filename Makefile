@@ -27,9 +27,9 @@ test: $(BIN)/quire
 	scripts/test-services.sh start > .test-services.env
 	. ./.test-services.env && $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-## Only SQLite, no services
+## Only SQLite, no services: Solr and S3 tests skip, saying so
 test-fast: $(BIN)/quire
-	QUIRE_TEST_DATABASES=sqlite $(BIN)/pytest -x $(PYTEST_ARGS)
+	QUIRE_TEST_DATABASES=sqlite QUIRE_TEST_SERVICES=none $(BIN)/pytest -x $(PYTEST_ARGS)
 
 lint: $(BIN)/quire
 	$(BIN)/ruff check services tests benchmarks

@@ -21,14 +21,13 @@ from quire.core.tasks.execute import execute
 from quire.s3.bucket import forget_buckets
 from quire.s3.reconcile import Reconciler
 from quire.s3.storage import S3Storage
+from tests.services import service_url
 
 DEAD_ENDPOINT = "http://127.0.0.1:9"  # the discard port: nothing answers
 
 
 def s3_server() -> dict[str, str]:
-    endpoint = os.environ.get("QUIRE_TEST_S3_ENDPOINT")
-    if not endpoint:
-        pytest.fail("QUIRE_TEST_S3_ENDPOINT is not set: start the test services (make test)")
+    endpoint = service_url("QUIRE_TEST_S3_ENDPOINT")
     return {
         "endpoint_url": endpoint,
         "access_key_id": os.environ["QUIRE_TEST_S3_ACCESS_KEY"],
