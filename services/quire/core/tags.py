@@ -8,6 +8,7 @@ node routers call these; they check access first.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -38,7 +39,7 @@ def update_tag(session: Session, tag: Tag, changes: dict[str, object]) -> None:
     for field, value in changes.items():
         if value is not None or field == "description":
             setattr(tag, field, value)
-    _commit_names(session, f"you already have a tag named {tag.name!r}")
+    _written(session.commit, session, f"you already have a tag named {tag.name!r}")
 
 
 def delete_tag(session: Session, tag: Tag) -> None:
@@ -85,7 +86,11 @@ def tags_by_name(session: Session, owner_id: uuid.UUID, names: list[str]) -> lis
         tags.append(tag)
     new = [tag.name for tag in tags if tag not in by_name.values()]
     # MariaDB's collation also ignores accents: "é" is taken where there is an "e".
-    _flush_names(session, "a tag spelled alike exists already: " + ", ".join(map(repr, new)))
+    _written(
+        session.flush,
+        session,
+        "a tag spelled alike exists already: " + ", ".join(map(repr, new)),
+    )
     return tags
 
 
@@ -95,18 +100,11 @@ def tagged(session: Session, tag_id: uuid.UUID) -> list[uuid.UUID]:
     return list(session.scalars(rows))
 
 
-def _commit_names(session: Session, conflict: str) -> None:
-    """Commit; a name taken meanwhile, even by a concurrent request, is ``TagNameTaken``."""
+def _written(write: Callable[[], None], session: Session, conflict: str) -> None:
+    """``write`` (the session's commit or flush); a name taken meanwhile, even by a concurrent
+    request, is ``TagNameTaken``."""
     try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise TagNameTaken(conflict) from exc
-
-
-def _flush_names(session: Session, conflict: str) -> None:
-    try:
-        session.flush()
+        write()
     except IntegrityError as exc:
         session.rollback()
         raise TagNameTaken(conflict) from exc
