@@ -13,7 +13,7 @@ from quire.cli.importer import _import_file
 from quire.core import files
 from quire.core.config import OcrSettings
 from quire.core.db import Database
-from quire.core.models import Document, DocumentVersion, TaskRecord, User
+from quire.core.models import Document, DocumentVersion, Folder, TaskRecord, User
 from quire.core.storage import LocalStorage
 from quire.core.users import create_user
 from tests import samples
@@ -103,3 +103,21 @@ def test_a_failed_commit_of_an_import_leaves_no_row_and_no_file(
         assert session.scalar(select(func.count()).select_from(Document)) == 0
         assert session.scalar(select(func.count()).select_from(DocumentVersion)) == 0
         assert session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_imported_folders_reach_the_search_index(
+    database_url: str, db: Database, tmp_path: Path
+) -> None:
+    """A folder made by the import is indexed as one made through the API: before, only the
+    documents were, and no search found the folder by its name."""
+    _quire(database_url, tmp_path, "users", "create", "gina")
+    letter = tmp_path / "tree" / "Invoices 2026" / "letter.pdf"
+    letter.parent.mkdir(parents=True)
+    letter.write_bytes(samples.pdf_with_text(["dear reader"]))
+    _quire(database_url, tmp_path, "import", str(tmp_path / "tree"), "--user", "gina")
+    with db.session() as session:
+        folder_id = session.scalar(select(Folder.id).where(Folder.title == "Invoices 2026"))
+        payloads = session.scalars(select(TaskRecord.args).where(TaskRecord.name == "index"))
+        indexed = {node_id for payload in payloads for node_id in payload["node_ids"]}
+    assert folder_id is not None
+    assert str(folder_id) in indexed

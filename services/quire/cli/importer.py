@@ -20,24 +20,23 @@ from quire.core import files
 from quire.core.config import OcrSettings, get_settings
 from quire.core.documents import FileTooLarge, new_document, staged_upload
 from quire.core.models import Document, DocumentVersion, Folder, User
+from quire.core.nodes import create_folder
 from quire.core.storage import Storage, StorageUnavailable, open_storage
 from quire.core.uploads import store_upload
 
 SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 
-def _folder(session: Session, user: User, parent_id: uuid.UUID, title: str) -> uuid.UUID:
+def _folder(session: Session, parent_id: uuid.UUID, title: str) -> uuid.UUID:
+    """The folder of this title in the parent, made (and committed) if missing: a rerun of an
+    interrupted import finds the folders it made."""
     found = session.scalar(
-        select(Folder.id).where(
-            Folder.parent_id == parent_id, Folder.title == title, Folder.user_id == user.id
-        )
+        select(Folder.id).where(Folder.parent_id == parent_id, Folder.title == title)
     )
     if found is not None:
         return found
-    folder = Folder(title=title, user_id=user.id, parent_id=parent_id)
-    session.add(folder)
-    session.flush()
-    return folder.id
+    parent = session.get_one(Folder, parent_id)
+    return create_folder(session, parent, title).id
 
 
 def _already_there(session: Session, parent_id: uuid.UUID, sha256: str) -> bool:
@@ -122,7 +121,7 @@ def import_path(
             progress.update(bar, description=str(relative)[-50:])
             parent_id = root_id
             for part in relative.parent.parts:
-                parent_id = _folder(session, owner, parent_id, part)
+                parent_id = _folder(session, parent_id, part)
             try:
                 imported = _import_file(
                     session,

@@ -23,6 +23,7 @@ from sqlalchemy import CTE, ColumnElement, Integer, Select, literal_column, or_,
 from sqlalchemy.orm import Session
 
 from quire.core import scopes
+from quire.core.db import chunked
 from quire.core.models import Node, RoleScope, SharedNode, User
 from quire.core.models.users import users_groups
 from quire.core.nodes import ancestors
@@ -38,9 +39,6 @@ NODE_PERMS: frozenset[str] = frozenset(
 
 # A guard against a corrupt tree with a cycle; real trees are a handful of levels deep.
 MAX_DEPTH = 256
-# Bound IN lists: the indexer may ask about many nodes at once.
-CHUNK = 500
-
 _nodes = Node.__table__
 
 
@@ -139,12 +137,6 @@ def _paths(node_ids: Sequence[uuid.UUID]) -> CTE:
     )
 
 
-def _chunks(ids: Iterable[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), CHUNK):
-        yield unique[start : start + CHUNK]
-
-
 def _granted(
     session: Session, user_id: uuid.UUID, node_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, NodeAccess]:
@@ -180,7 +172,7 @@ def node_accesses(
             result[node.id] = OWNER
         else:
             others.append(node.id)
-    for chunk in _chunks(others):
+    for chunk in chunked(others):
         result.update(_granted(session, user.id, chunk))
     return result
 
@@ -214,7 +206,7 @@ def find(
 def visible_ids(session: Session, user: User, node_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Those of the ids that exist and that the user may see."""
     visible: set[uuid.UUID] = set()
-    for chunk in _chunks(node_ids):
+    for chunk in chunked(node_ids):
         rows = session.execute(select(_nodes.c.id, _nodes.c.user_id).where(_nodes.c.id.in_(chunk)))
         others = []
         for node_id, owner_id in rows:
@@ -230,7 +222,7 @@ def visible_ids(session: Session, user: User, node_ids: Iterable[uuid.UUID]) -> 
 def shared_node_ids(session: Session, node_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Those of the nodes that are themselves shared with someone (upstream's ``is_shared``)."""
     found: set[uuid.UUID] = set()
-    for chunk in _chunks(node_ids):
+    for chunk in chunked(node_ids):
         found.update(
             session.scalars(select(SharedNode.node_id).where(SharedNode.node_id.in_(chunk)))
         )
@@ -273,7 +265,7 @@ def principals_for_user(session: Session, user: User | uuid.UUID) -> list[str]:
 def nodes_principals(session: Session, node_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
     """``node_principals`` for many nodes at once (missing nodes are left out)."""
     result: dict[uuid.UUID, set[str]] = {}
-    for chunk in _chunks(node_ids):
+    for chunk in chunked(node_ids):
         owners = session.execute(
             select(_nodes.c.id, _nodes.c.user_id).where(_nodes.c.id.in_(chunk))
         )

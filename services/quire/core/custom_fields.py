@@ -22,6 +22,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quire.core.indexing import reindex_later
@@ -238,10 +239,14 @@ def custom_field_values(session: Session, document: Document) -> dict[str, objec
 # --- writing ------------------------------------------------------------------------------------
 
 
+class ValuesChanged(RuntimeError):
+    """A concurrent request stored a value of the same field first; trying again works."""
+
+
 def set_document_values(
     session: Session, document: Document, values: Mapping[CustomField, object]
-) -> bool:
-    """Store already converted values (None deletes); True if anything changed.
+) -> None:
+    """Store already converted values (None deletes) and commit them with their reindex.
 
     The fields must be fields of the document's type: callers check that first, so that a
     rejected request changes nothing.
@@ -267,16 +272,21 @@ def set_document_values(
             continue
         _store(row, field.type, value)
         changed = True
-    if changed:
-        reindex_later(session, [document.id], user_id=document.user_id)
-    return changed
+    if not changed:
+        return
+    reindex_later(session, [document.id], user_id=document.user_id)
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the unique (document, field): a value inserted meanwhile
+        session.rollback()
+        raise ValuesChanged("the values changed meanwhile; try again") from exc
 
 
-def set_document_type(session: Session, document: Document, doc_type: DocumentType | None) -> bool:
-    """Give the document this type (or none); values of fields it loses go. True if changed."""
+def set_document_type(session: Session, document: Document, doc_type: DocumentType | None) -> None:
+    """Give the document this type (or none) and commit; values of fields it loses go."""
     new_id = None if doc_type is None else doc_type.id
     if document.document_type_id == new_id:
-        return False
+        return
     keep = [] if doc_type is None else [field.id for field in doc_type.custom_fields]
     session.execute(
         delete(CustomFieldValue)
@@ -285,7 +295,7 @@ def set_document_type(session: Session, document: Document, doc_type: DocumentTy
     )
     document.document_type_id = new_id
     reindex_later(session, [document.id], user_id=document.user_id)
-    return True
+    session.commit()
 
 
 def drop_values_outside_type(session: Session, doc_type: DocumentType) -> None:

@@ -6,11 +6,11 @@ serves all three databases with their standard drivers (upstream broke SQLite by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import mysql
@@ -56,6 +56,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+T = TypeVar("T")
+
+# Bound IN lists: PostgreSQL takes at most 65,535 parameters per statement, and long lists plan
+# badly on every backend. A folder, a user or an index task may hold any number of nodes.
+IN_CHUNK = 2000
+
+
+def chunked(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """The distinct values, in their first order, in lists of at most ``size``."""
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), size):
+        yield unique[start : start + size]
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:

@@ -8,6 +8,7 @@ caller owns the definition; the values allow the change).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,7 @@ from quire.core.custom_fields import (
 )
 from quire.core.indexing import reindex_later
 from quire.core.models import CustomField, DocumentType, DocumentTypeField
+from quire.core.models.custom_fields import name_key
 
 
 class NameTaken(ValueError):
@@ -37,6 +39,25 @@ def set_type_fields(doc_type: DocumentType, fields: list[CustomField]) -> None:
         link.position = position
         links.append(link)
     doc_type.field_links = links
+
+
+def create_document_type(
+    session: Session,
+    owner_id: uuid.UUID,
+    *,
+    name: str,
+    fields: list[CustomField],
+    path_template: str | None = None,
+) -> DocumentType:
+    """A new type of the owner with these fields in this order, committed; ``NameTaken`` if
+    the owner has a type of this name."""
+    doc_type = DocumentType(
+        user_id=owner_id, name=name, name_key=name_key(name), path_template=path_template
+    )
+    set_type_fields(doc_type, fields)
+    session.add(doc_type)
+    commit_named(session)
+    return doc_type
 
 
 def update_document_type(
@@ -75,6 +96,24 @@ def delete_document_type(session: Session, doc_type: DocumentType) -> None:
     reindex_later(session, documents, user_id=doc_type.user_id)
     session.delete(doc_type)
     session.commit()
+
+
+def create_custom_field(
+    session: Session,
+    owner_id: uuid.UUID,
+    *,
+    name: str,
+    field_type: str,
+    extra_data: str | dict[str, Any] | None = None,
+) -> CustomField:
+    """A new custom field of the owner, committed (the caller checked ``extra_data``);
+    ``NameTaken`` if the owner has a field of this name."""
+    field = CustomField(
+        user_id=owner_id, name=name, name_key=name_key(name), type=field_type, extra_data=extra_data
+    )
+    session.add(field)
+    commit_named(session)
+    return field
 
 
 def update_custom_field(

@@ -1,7 +1,9 @@
-"""Tree operations on nodes: ancestors, subtrees, moving and deleting.
+"""Tree operations on nodes: creating, renaming, moving and deleting, ancestors and subtrees.
 
-``delete_nodes`` is the one node deletion: the API's ``DELETE /api/nodes/`` and
-``quire.core.users.delete_user`` both go through ``remove_subtrees``.
+Each write commits the change with its work for the indexer (and, deleting, for the bucket):
+the API's node routers, ``quire import`` and ``quire.core.users.delete_user`` call these after
+their own access checks. ``delete_nodes`` is the one node deletion: it and ``delete_user`` both
+go through ``remove_subtrees``.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quire.core.db import chunked
+from quire.core.documents import new_document
 from quire.core.indexing import reindex_later
 from quire.core.mirroring import sync_later
-from quire.core.models import DocumentVersion, Node, Page
+from quire.core.models import Document, DocumentVersion, Folder, Node, Page
 from quire.core.storage import Storage, docver_key, preview_key, thumbnail_key, words_key
 
 PREVIEW_SIZES = ("sm", "md", "lg", "xl")
@@ -23,6 +28,96 @@ PREVIEW_SIZES = ("sm", "md", "lg", "xl")
 
 class TreeError(ValueError):
     """A tree operation that would break the tree; the message says why."""
+
+
+class NodeExists(ValueError):
+    """A node with the id the caller chose exists already."""
+
+
+def create_folder(
+    session: Session, parent: Folder, title: str, *, node_id: uuid.UUID | None = None
+) -> Folder:
+    """A folder in ``parent``, committed. It belongs to the parent's owner, whoever makes it:
+    each tree has one owner, and the shares of a folder cover everything in it."""
+    _check_new_id(session, node_id)
+    folder = Folder(
+        id=node_id or uuid.uuid4(), title=title, user_id=parent.user_id, parent_id=parent.id
+    )
+    session.add(folder)
+    _commit_new(session, folder)
+    return folder
+
+
+def create_document(
+    session: Session,
+    parent: Folder,
+    title: str,
+    *,
+    lang: str,
+    ocr: bool,
+    node_id: uuid.UUID | None = None,
+) -> Document:
+    """A document without a file yet (upstream's first step), in ``parent``, committed."""
+    _check_new_id(session, node_id)
+    document = new_document(
+        session,
+        title=title,
+        user_id=parent.user_id,
+        parent_id=parent.id,
+        lang=lang,
+        ocr=ocr,
+        document_id=node_id,
+    )
+    _commit_new(session, document)
+    return document
+
+
+def _check_new_id(session: Session, node_id: uuid.UUID | None) -> None:
+    if node_id is not None and session.get(Node, node_id) is not None:
+        raise NodeExists("a node with this id already exists")
+
+
+def _commit_new(session: Session, node: Node) -> None:
+    session.flush()
+    reindex_later(session, [node.id])
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the same id, chosen by a concurrent request
+        session.rollback()
+        raise NodeExists("a node with this id already exists") from exc
+
+
+def update_node(
+    session: Session, node: Node, *, title: str | None = None, target: Node | None = None
+) -> None:
+    """Rename the node, or move it into ``target``, or both: committed together, so a refused
+    move renames nothing. Raises ``TreeError`` as ``move_nodes`` does."""
+    if target is not None:
+        _place(session, [node], target)
+    if title is not None:
+        node.title = title
+    reindex_later(session, [node.id])
+    session.commit()
+
+
+def move_nodes(session: Session, nodes: list[Node], target: Node) -> None:
+    """Move the nodes into ``target`` and commit.
+
+    Raises ``TreeError`` for a target that is no folder, lies inside a moved folder, or belongs
+    to another owner (a node carried into another tree would escape the shares that cover it).
+    """
+    _place(session, nodes, target)
+    session.commit()
+
+
+def _place(session: Session, nodes: list[Node], target: Node) -> None:
+    if any(node.user_id != target.user_id for node in nodes):
+        raise TreeError("nodes can only be moved within the folders of their owner")
+    check_move(session, [node.id for node in nodes], target)
+    for node in nodes:
+        node.parent_id = target.id
+    # Below a new parent, a node and its subtree have a new path and may have new grantees.
+    reindex_later(session, [node.id for node in nodes], descendants=True)
 
 
 def ancestors(session: Session, node: Node, *, include_self: bool) -> list[tuple[uuid.UUID, str]]:
@@ -43,7 +138,11 @@ def subtree_levels(session: Session, root_ids: Iterable[uuid.UUID]) -> list[list
     """The given nodes, then their children, grandchildren, ... one list per level."""
     levels = [list(root_ids)]
     while True:
-        children = list(session.scalars(select(Node.id).where(Node.parent_id.in_(levels[-1]))))
+        children = [
+            child
+            for chunk in chunked(levels[-1])
+            for child in session.scalars(select(Node.id).where(Node.parent_id.in_(chunk)))
+        ]
         if not children:
             return levels
         levels.append(children)
@@ -69,7 +168,8 @@ def delete_subtrees(session: Session, root_ids: list[uuid.UUID]) -> list[PurePos
     keys = _file_keys(session, all_ids)
     reindex_later(session, all_ids)
     for level in reversed(levels):
-        session.execute(delete(Node).where(Node.id.in_(level)))
+        for chunk in chunked(level):
+            session.execute(delete(Node).where(Node.id.in_(chunk)))
     return keys
 
 
@@ -108,18 +208,21 @@ def delete_nodes(session: Session, storage: Storage, node_ids: list[uuid.UUID]) 
 
 
 def _file_keys(session: Session, node_ids: list[uuid.UUID]) -> list[PurePosixPath]:
-    keys: list[PurePosixPath] = [thumbnail_key(node_id) for node_id in node_ids]
-    versions = session.execute(
-        select(DocumentVersion.id, DocumentVersion.file_name).where(
-            DocumentVersion.document_id.in_(node_ids), DocumentVersion.file_name.is_not(None)
+    keys: list[PurePosixPath] = []
+    for chunk in chunked(node_ids):
+        documents = session.scalars(select(Document.id).where(Document.id.in_(chunk)))
+        keys.extend(thumbnail_key(document_id) for document_id in documents)
+        versions = session.execute(
+            select(DocumentVersion.id, DocumentVersion.file_name).where(
+                DocumentVersion.document_id.in_(chunk), DocumentVersion.file_name.is_not(None)
+            )
+        ).all()
+        keys.extend(docver_key(version_id, name) for version_id, name in versions if name)
+        keys.extend(words_key(version_id) for version_id, _ in versions)
+        page_ids = session.scalars(
+            select(Page.id)
+            .join(DocumentVersion, Page.document_version_id == DocumentVersion.id)
+            .where(DocumentVersion.document_id.in_(chunk))
         )
-    ).all()
-    keys.extend(docver_key(version_id, name) for version_id, name in versions if name)
-    keys.extend(words_key(version_id) for version_id, _ in versions)
-    page_ids = session.scalars(
-        select(Page.id)
-        .join(DocumentVersion, Page.document_version_id == DocumentVersion.id)
-        .where(DocumentVersion.document_id.in_(node_ids))
-    )
-    keys.extend(preview_key(page_id, size) for page_id in page_ids for size in PREVIEW_SIZES)
+        keys.extend(preview_key(page_id, size) for page_id in page_ids for size in PREVIEW_SIZES)
     return keys

@@ -3,7 +3,7 @@
 Who may share is the access rule's business: the caller passes each node with the sharer's
 ``NodeAccess`` on it, and nobody grants or takes back a role that gives more than their own
 access (an owner may do anything). Every change queues the nodes, with everything below them,
-for the search index in the same transaction: who may find them has changed.
+for the search index and commits with that work: who may find them has changed.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from quire.core import scopes
@@ -25,6 +26,18 @@ ShareKey = tuple[uuid.UUID | None, uuid.UUID | None, uuid.UUID]
 
 class SharingError(ValueError):
     """A share that makes no sense (with the node's own owner); the message says why."""
+
+
+class ShareConflict(RuntimeError):
+    """A concurrent request added the same share first; trying again works."""
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ShareConflict("someone changed these shares at the same moment; try again") from exc
 
 
 def _key(row: SharedNode) -> ShareKey:
@@ -65,7 +78,8 @@ def share(
     user_ids: Sequence[uuid.UUID],
     group_ids: Sequence[uuid.UUID],
 ) -> int:
-    """Share each node with each user and group under each role; returns the shares added.
+    """Share each node with each user and group under each role, and commit; returns the
+    shares added.
 
     Shares that exist already are left as they are, so sharing twice changes nothing.
     """
@@ -83,6 +97,7 @@ def share(
     ]
     session.add_all(added)
     reindex_later(session, {row.node_id for row in added}, descendants=True)
+    _commit(session)
     return len(added)
 
 
@@ -94,7 +109,7 @@ def unshare(
     role_ids: Sequence[uuid.UUID] = (),
 ) -> int:
     """Take back the shares of these nodes with these users and groups (under these roles, or
-    under any role if none are given); returns how many were taken back."""
+    under any role if none are given), and commit; returns how many were taken back."""
     access_of = {node.id: access for node, access in nodes}
     rows = [
         row
@@ -107,6 +122,7 @@ def unshare(
     for row in rows:
         session.delete(row)
     reindex_later(session, {row.node_id for row in rows}, descendants=True)
+    session.commit()
     return len(rows)
 
 
@@ -120,7 +136,7 @@ def replace_access(
     roles: Mapping[uuid.UUID, Role],
 ) -> bool:
     """Make the node's own shares exactly these (user or group id -> role ids); upstream's
-    "sync". Returns whether anything changed."""
+    "sync". Commits; returns whether anything changed."""
     _check_not_owner(node, users)
     current = {_key(row): row for row in shares_on(session, [node.id])}
     wanted: set[ShareKey] = {(u, None, r) for u, role_ids in users.items() for r in role_ids}
@@ -136,6 +152,7 @@ def replace_access(
     )
     if removed or added:
         reindex_later(session, [node.id], descendants=True)
+    _commit(session)
     return bool(removed or added)
 
 

@@ -222,8 +222,9 @@ class LocalStorage:
         shutil.rmtree(self.path(key).parent, ignore_errors=True)
 
     def discard(self, keys: Iterable[PurePosixPath]) -> None:
-        for key in keys:
-            self.delete_tree(key)
+        # A page's previews share one folder: remove it once, not once per size.
+        for folder in dict.fromkeys(self.path(key).parent for key in keys):
+            shutil.rmtree(folder, ignore_errors=True)
 
     def check(self) -> None:
         if not self.root.is_dir():

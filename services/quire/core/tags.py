@@ -1,4 +1,4 @@
-"""Tag writes: changing and deleting a tag, and the tags on a node.
+"""Tag writes: creating, changing and deleting a tag, and the tags on a node.
 
 Search indexes the names of a node's tags, so each write queues the nodes it changes for the
 indexer in its own transaction and commits both together (``reindex_later``). The API's tag and
@@ -30,6 +30,30 @@ class TagChange(StrEnum):
     assign = "assign"
     add = "add"
     remove = "remove"
+
+
+def create_tag(
+    session: Session,
+    owner_id: uuid.UUID,
+    *,
+    name: str,
+    bg_color: str,
+    fg_color: str,
+    description: str | None = None,
+    pinned: bool = False,
+) -> Tag:
+    """A new tag of the owner, committed; ``TagNameTaken`` if the name is."""
+    tag = Tag(
+        user_id=owner_id,
+        name=name,
+        bg_color=bg_color,
+        fg_color=fg_color,
+        description=description,
+        pinned=pinned,
+    )
+    session.add(tag)
+    _written(session.commit, session, f"you already have a tag named {name!r}")
+    return tag
 
 
 def update_tag(session: Session, tag: Tag, changes: dict[str, object]) -> None:

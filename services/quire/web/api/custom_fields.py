@@ -26,11 +26,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from quire.core import models, scopes
 from quire.core.custom_fields import InvalidValue, check_extra_data
 from quire.core.definitions import NameTaken
+from quire.core.definitions import create_custom_field as create_field
 from quire.core.definitions import delete_custom_field as delete_field
 from quire.core.definitions import update_custom_field as update_field
 from quire.core.models import CustomFieldType, CustomFieldValue
-from quire.core.models.custom_fields import name_key
-from quire.web.api.common import PageParams, Paginated, commit_unique, page, page_params
+from quire.web.api.common import PageParams, Paginated, page, page_params
 from quire.web.deps import DbSession, require
 
 router = APIRouter(prefix="/custom-fields", tags=["custom-fields"])
@@ -169,15 +169,12 @@ def create_custom_field(
     db: DbSession,
 ) -> CustomField:
     _check_extra_data(body.type, body.extra_data)
-    field = models.CustomField(
-        user_id=user.id,
-        name=body.name,
-        name_key=name_key(body.name),
-        type=body.type.value,
-        extra_data=body.extra_data,
-    )
-    db.add(field)
-    commit_unique(db, duplicate(body.name))
+    try:
+        field = create_field(
+            db, user.id, name=body.name, field_type=body.type.value, extra_data=body.extra_data
+        )
+    except NameTaken as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=duplicate(body.name)) from exc
     return CustomField.model_validate(field)
 
 

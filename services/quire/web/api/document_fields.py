@@ -42,6 +42,7 @@ from quire.core import models, scopes
 from quire.core.custom_fields import (
     FieldValue,
     InvalidValue,
+    ValuesChanged,
     column_for,
     convert_value,
     document_fields,
@@ -50,7 +51,7 @@ from quire.core.custom_fields import (
 )
 from quire.core.models import CustomFieldType, Document, User
 from quire.core.models.custom_fields import name_key
-from quire.web.api.common import PageNumber, accessible_node, commit_unique
+from quire.web.api.common import PageNumber, accessible_node
 from quire.web.api.document_types import own_type
 from quire.web.api.node_schemas import thumbnail_url
 from quire.web.deps import DbSession, require
@@ -159,8 +160,7 @@ def update_document_type(
         if doc_type is None or doc_type.user_id != document.user_id:
             msg = f"unknown document type id: {body.document_type_id}"
             raise _unprocessable([_error(["body", "document_type_id"], msg)])
-    if set_document_type(db, document, doc_type):
-        db.commit()
+    set_document_type(db, document, doc_type)
 
 
 @router.get("/documents/{document_id}/custom-fields")
@@ -223,8 +223,10 @@ def update_custom_field_values(
     values, errors = _resolve(body, fields)
     if errors:
         raise _unprocessable(errors)
-    if set_document_values(db, document, values):
-        commit_unique(db, "the values changed meanwhile; try again")
+    try:
+        set_document_values(db, document, values)
+    except ValuesChanged as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     return _values_out(db, document)
 
 

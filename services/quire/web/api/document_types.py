@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from quire.core import models, scopes
-from quire.core.definitions import NameTaken, set_type_fields
+from quire.core.definitions import NameTaken
+from quire.core.definitions import create_document_type as create_type
 from quire.core.definitions import delete_document_type as delete_type
 from quire.core.definitions import update_document_type as update_type
-from quire.core.models.custom_fields import PATH_TEMPLATE_WIDTH, name_key
-from quire.web.api.common import PageParams, Paginated, commit_unique, page, page_params
+from quire.core.models.custom_fields import PATH_TEMPLATE_WIDTH
+from quire.web.api.common import PageParams, Paginated, page, page_params
 from quire.web.api.custom_fields import CustomField
 from quire.web.deps import DbSession, require
 
@@ -184,15 +185,12 @@ def create_document_type(
     db: DbSession,
 ) -> DocumentType:
     fields = _own_fields(db, user, body.custom_field_ids)
-    doc_type = models.DocumentType(
-        user_id=user.id,
-        name=body.name,
-        name_key=name_key(body.name),
-        path_template=body.path_template,
-    )
-    set_type_fields(doc_type, fields)
-    db.add(doc_type)
-    commit_unique(db, duplicate(body.name))
+    try:
+        doc_type = create_type(
+            db, user.id, name=body.name, fields=fields, path_template=body.path_template
+        )
+    except NameTaken as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=duplicate(body.name)) from exc
     return type_out(doc_type)
 
 

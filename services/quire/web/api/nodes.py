@@ -9,6 +9,8 @@ owner's tree: each tree has one owner, and its shares cover all of it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
@@ -17,10 +19,7 @@ from sqlalchemy.orm import Session
 
 from quire.core import nodes as core_nodes
 from quire.core import scopes
-from quire.core.documents import new_document
-from quire.core.indexing import reindex_later
 from quire.core.models import Folder, Node, Tag, User
-from quire.core.nodes import TreeError, check_move
 from quire.core.tags import TagChange, TagNameTaken, set_node_tags
 from quire.web.api.common import (
     PageParams,
@@ -106,30 +105,17 @@ def create_node(body: NewNode, user: Creator, db: DbSession, settings: AppSettin
     parent, granted = accessible(db, user, body.parent_id, Node, scopes.NODE_CREATE)
     if not isinstance(parent, Folder):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="parent_id is not a folder")
-    if body.id is not None and db.get(Node, body.id) is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail="a node with this id already exists")
     node: Node
-    if body.ctype == "folder":
-        node = Folder(
-            id=body.id or uuid.uuid4(),
-            title=body.title,
-            user_id=parent.user_id,
-            parent_id=parent.id,
-        )
-        db.add(node)
-    else:
-        node = new_document(
-            db,
-            title=body.title,
-            user_id=parent.user_id,
-            parent_id=parent.id,
-            lang=body.lang or settings.ocr.default_lang_code,
-            ocr=body.ocr,
-            document_id=body.id,
-        )
-    db.flush()
-    reindex_later(db, [node.id])
-    db.commit()
+    try:
+        if body.ctype == "folder":
+            node = core_nodes.create_folder(db, parent, body.title, node_id=body.id)
+        else:
+            lang = body.lang or settings.ocr.default_lang_code
+            node = core_nodes.create_document(
+                db, parent, body.title, lang=lang, ocr=body.ocr, node_id=body.id
+            )
+    except core_nodes.NodeExists as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     # A new node has no shares of its own: the caller sees it as they see its parent.
     return full_out(db, node, granted, include_self=True)
 
@@ -141,36 +127,16 @@ def update_node(node_id: uuid.UUID, body: UpdateNode, user: Updater, db: DbSessi
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, detail="the home and inbox folders cannot be changed"
         )
-    if body.title is not None:
-        node.title = body.title
+    target = None
     # A grantee's "move" to the current parent is checked like any move: answering it as a
     # no-op would confirm the id of a share root's parent, which they must not learn.
-    moving = body.parent_id is not None and (body.parent_id != node.parent_id or not granted.owned)
-    if body.parent_id is not None and moving:
+    if body.parent_id is not None and (body.parent_id != node.parent_id or not granted.owned):
         # Upstream asked only for node.update here; a grantee's role must allow moving too.
         accessible(db, user, node_id, Node, scopes.NODE_MOVE)
-        _move(db, user, [node], body.parent_id)
-    reindex_later(db, [node.id])
-    db.commit()
+        target = accessible_node(db, user, body.parent_id, Node, scopes.NODE_UPDATE)
+    with _tree_errors():
+        core_nodes.update_node(db, node, title=body.title, target=target)
     return for_caller(node_out(node), granted)
-
-
-def _move(db: Session, user: User, nodes: list[Node], target_id: uuid.UUID) -> None:
-    target = accessible_node(db, user, target_id, Node, scopes.NODE_UPDATE)
-    if any(node.user_id != target.user_id for node in nodes):
-        # Shares cover a tree: a node carried into another owner's tree would escape them.
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            detail="nodes can only be moved within the folders of their owner",
-        )
-    try:
-        check_move(db, [node.id for node in nodes], target)
-    except TreeError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
-    for node in nodes:
-        node.parent_id = target.id
-    # Below a new parent, a node and its subtree have a new path and may have new grantees.
-    reindex_later(db, [node.id for node in nodes], descendants=True)
 
 
 @router.post("/nodes/move", response_model=list[uuid.UUID])
@@ -182,9 +148,18 @@ def move_nodes(body: MoveNodes, user: Mover, db: DbSession) -> list[uuid.UUID]:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, detail="the home and inbox folders cannot be moved"
         )
-    _move(db, user, nodes, body.target_id)
-    db.commit()
+    target = accessible_node(db, user, body.target_id, Node, scopes.NODE_UPDATE)
+    with _tree_errors():
+        core_nodes.move_nodes(db, nodes, target)
     return body.source_ids
+
+
+@contextmanager
+def _tree_errors() -> Iterator[None]:
+    try:
+        yield
+    except core_nodes.TreeError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
 
 
 @router.delete("/nodes/", response_model=None)

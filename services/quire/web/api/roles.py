@@ -7,7 +7,8 @@ Upstream guarded ``GET /roles/`` with ``group.view`` (a copy-paste slip); here i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -15,11 +16,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quire.core import models, scopes, sharing
+from quire.core import models, scopes
+from quire.core import roles as core_roles
 from quire.web.api.common import (
     PageParams,
     Paginated,
-    commit_unique,
     page,
     page_params,
     rows_by_ids,
@@ -73,13 +74,6 @@ def _get_role(db: Session, role_id: uuid.UUID) -> models.Role:
     return role
 
 
-def _set_scopes(role: models.Role, names: list[str]) -> None:
-    # Rows that stay are kept rather than deleted and re-inserted with the same primary key.
-    keep = [row for row in role.scope_rows if row.scope in names]
-    kept = {row.scope for row in keep}
-    role.scope_rows = keep + [models.RoleScope(scope=name) for name in names if name not in kept]
-
-
 @router.get("/all")
 def all_roles(
     _user: Annotated[models.User, require(scopes.ROLE_SELECT)], db: DbSession
@@ -113,10 +107,8 @@ def create_role(
     _user: Annotated[models.User, require(scopes.ROLE_CREATE)],
     db: DbSession,
 ) -> RoleDetails:
-    role = models.Role(name=body.name)
-    _set_scopes(role, body.scopes)
-    db.add(role)
-    commit_unique(db, f"a role named {body.name!r} already exists")
+    with _name_taken():
+        role = core_roles.create_role(db, body.name, body.scopes)
     return RoleDetails.model_validate(role)
 
 
@@ -128,15 +120,8 @@ def update_role(
     db: DbSession,
 ) -> RoleDetails:
     role = _get_role(db, role_id)
-    if body.scopes is not None:
-        # Gaining or losing node.view changes who may find the nodes shared under this role.
-        sharing.role_changed(db, role.id, set(role.scopes), set(body.scopes))
-        _set_scopes(role, body.scopes)
-    # Renamed after those queries: their autoflush would write a name already taken outside
-    # commit_unique, a 500 instead of the 409.
-    if body.name is not None:
-        role.name = body.name
-    commit_unique(db, f"a role named {role.name!r} already exists")
+    with _name_taken():
+        core_roles.update_role(db, role, name=body.name, scopes=body.scopes)
     return RoleDetails.model_validate(role)
 
 
@@ -146,8 +131,12 @@ def delete_role(
     _user: Annotated[models.User, require(scopes.ROLE_DELETE)],
     db: DbSession,
 ) -> None:
-    # The database drops the role from its users, groups and shares (ON DELETE CASCADE).
-    role = _get_role(db, role_id)
-    sharing.role_changed(db, role.id, set(role.scopes), set())
-    db.delete(role)
-    db.commit()
+    core_roles.delete_role(db, _get_role(db, role_id))
+
+
+@contextmanager
+def _name_taken() -> Iterator[None]:
+    try:
+        yield
+    except core_roles.RoleNameTaken as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc

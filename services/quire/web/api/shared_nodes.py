@@ -37,7 +37,6 @@ from quire.web.api.common import (
     PageParams,
     Paginated,
     accessible,
-    commit_unique,
     page_params,
     rows_by_ids,
 )
@@ -58,7 +57,6 @@ Revoker = Annotated[User, require(scopes.SHARED_NODE_DELETE)]
 NodeIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=1000)]
 Ids = Annotated[list[uuid.UUID], Field(max_length=1000)]
 RoleIds = Annotated[list[uuid.UUID], Field(max_length=100)]
-CONFLICT = "someone changed these shares at the same moment; try again"
 
 
 class _Grantees(BaseModel):
@@ -131,6 +129,8 @@ def _refusals() -> Iterator[None]:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
     except sharing.SharingError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    except sharing.ShareConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
 
 
 def _nodes(
@@ -155,7 +155,6 @@ def create_shared_nodes(body: CreateSharedNodes, user: Sharer, db: DbSession) ->
     _check_grantees(db, body.user_ids, body.group_ids)
     with _refusals():
         sharing.share(db, user, nodes, roles, body.user_ids, body.group_ids)
-    commit_unique(db, CONFLICT)
 
 
 @router.delete("/shared-nodes/", status_code=status.HTTP_204_NO_CONTENT)
@@ -165,7 +164,6 @@ def revoke_shared_nodes(body: RevokeSharedNodes, user: Revoker, db: DbSession) -
     nodes = _nodes(db, user, body.node_ids, scopes.SHARED_NODE_DELETE)
     with _refusals():
         sharing.unshare(db, nodes, body.user_ids, body.group_ids, body.role_ids)
-    db.commit()
 
 
 @router.get("/shared-nodes/", response_model=Paginated[ListItem])
@@ -244,7 +242,6 @@ def update_shared_node_access(
     roles = {role.id: role for role in roles_by_ids(db, role_ids)}
     with _refusals():
         sharing.replace_access(db, user, node, granted, users, groups, roles)
-    commit_unique(db, CONFLICT)
     return SharedNodeAccessUpdated(
         id=node.id, is_shared=bool(access.shared_node_ids(db, [node.id]))
     )

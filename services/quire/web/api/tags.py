@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from quire.core import models, scopes
 from quire.core import tags as core_tags
-from quire.web.api.common import PageParams, Paginated, commit_unique, page, page_params
+from quire.web.api.common import PageParams, Paginated, page, page_params
 from quire.web.deps import DbSession, require
 
 router = APIRouter(prefix="/tags", tags=["tags"])
@@ -163,9 +163,10 @@ def create_tag(
     user: Annotated[models.User, require(scopes.TAG_CREATE)],
     db: DbSession,
 ) -> Tag:
-    tag = models.Tag(user_id=user.id, **body.model_dump(exclude={"group_id"}))
-    db.add(tag)
-    commit_unique(db, f"you already have a tag named {body.name!r}")
+    try:
+        tag = core_tags.create_tag(db, user.id, **body.model_dump(exclude={"group_id"}))
+    except core_tags.TagNameTaken as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     return Tag.model_validate(tag)
 
 
