@@ -2,7 +2,8 @@
 
 Deleting a folder asks the database about every node below it. With all ids in one ``IN``
 list, a folder of 70,000 nodes broke PostgreSQL's limit of 65,535 parameters per statement:
-the delete failed (a 500 through the API) and the folder stayed.
+the delete failed (a 500 through the API) and the folder stayed, and the indexer could not
+read the folder's subtree after a move.
 """
 
 import uuid
@@ -14,6 +15,7 @@ from sqlalchemy import func, select, text
 from quire.core.db import Database
 from quire.core.models import Node, TaskRecord
 from quire.core.nodes import delete_nodes
+from quire.search.model import with_descendants
 from tests.conftest import Account
 
 MANY = 70_000
@@ -42,6 +44,8 @@ def test_deleting_a_folder_of_70000_nodes(
             },
         )
         session.commit()
+        # What the indexer reads after the folder moves or its shares change.
+        assert len(with_descendants(session, [folder_id])) == MANY + 1
         delete_nodes(session, app.state.storage, [folder_id])
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Node)) == 2  # home and inbox

@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quire.core.db import chunked
 from quire.core.mirroring import SYNC_QUEUE, SYNC_TASK
 from quire.core.models import DocumentVersion, Node, Page
 from quire.core.storage import LocalStorage, owner_of, sha256_of
@@ -44,12 +45,9 @@ def alive(session: Session, keys: Iterable[PurePosixPath]) -> set[PurePosixPath]
     columns = {"version": DocumentVersion.id, "document": Node.id, "page": Page.id}
     found: set[PurePosixPath] = set()
     for kind, owners in by_kind.items():
-        ids = list(owners)
-        for start in range(0, len(ids), 500):
-            column = columns[kind]
-            for owner_id in session.scalars(
-                select(column).where(column.in_(ids[start : start + 500]))
-            ):
+        column = columns[kind]
+        for chunk in chunked(owners):
+            for owner_id in session.scalars(select(column).where(column.in_(chunk))):
                 found.update(owners[owner_id])
     return found
 

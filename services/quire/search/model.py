@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from quire.core import access
 from quire.core.custom_fields import load_value
+from quire.core.db import chunked
 from quire.core.documents import newest_with_file
 from quire.core.models import (
     CustomField,
@@ -108,7 +109,11 @@ def with_descendants(session: Session, node_ids: Iterable[uuid.UUID]) -> list[uu
     found = list(dict.fromkeys(node_ids))
     frontier = found
     while frontier:
-        frontier = list(session.scalars(select(Node.id).where(Node.parent_id.in_(frontier))))
+        frontier = [
+            child
+            for chunk in chunked(frontier)
+            for child in session.scalars(select(Node.id).where(Node.parent_id.in_(chunk)))
+        ]
         found.extend(frontier)
     return found
 
@@ -152,9 +157,10 @@ def _ancestry(session: Session, nodes: list[Node]) -> dict[uuid.UUID, uuid.UUID 
     parents: dict[uuid.UUID, uuid.UUID | None] = {node.id: node.parent_id for node in nodes}
     missing = {p for p in parents.values() if p is not None and p not in parents}
     while missing:
-        rows = session.execute(select(Node.id, Node.parent_id).where(Node.id.in_(missing)))
-        for node_id, parent_id in rows:
-            parents[node_id] = parent_id
+        for chunk in chunked(missing):
+            rows = session.execute(select(Node.id, Node.parent_id).where(Node.id.in_(chunk)))
+            for node_id, parent_id in rows:
+                parents[node_id] = parent_id
         missing = {p for p in parents.values() if p is not None and p not in parents}
     return parents
 
