@@ -104,6 +104,18 @@ def test_an_interrupted_sync_is_finished_by_the_next(mirrored):
     assert sorted(objects(mirrored.bucket)) == keys
 
 
+def test_a_run_lists_each_folder_a_thousand_keys_per_request(mirrored):
+    """A request per shard made 1,024 listings per run, however few objects the bucket held."""
+    reconciler = mirrored.reconciler()
+    listings = []
+    reconciler.bucket.client.meta.events.register(
+        "before-call.s3.ListObjectsV2", lambda **_: listings.append(1)
+    )
+    drift = reconciler.compare(verify=False)
+    assert (drift.total, drift.checked) == (0, len(objects(mirrored.bucket)))
+    assert len(listings) == 4  # docvers, thumbnails, previews, words: under 1,000 keys each
+
+
 def test_primary_mode_removes_orphans_and_reports_lost_files(primary, alice):
     kept = upload(alice, "kept")
     primary.run_all()

@@ -74,15 +74,9 @@ _LAYOUT: dict[str, tuple[int, OwnerKind]] = {
 }
 
 
-# The folders whose next level is the first two hex digits of a uuid: a key's shard.
+# Every key of the layout is under one of these, then two hex digits of its owner's id: 1,024
+# shards (``docvers/ab``, ...) that split the keys evenly, for ``quire s3 sync``.
 SHARDED_FOLDERS = ("docvers", "thumbnails/jpg", "previews/pages", "words")
-
-
-def shards() -> Iterator[str]:
-    """The 1,024 folders that split every key of the layout evenly (``docvers/ab``, ...)."""
-    for folder in SHARDED_FOLDERS:
-        for number in range(256):
-            yield f"{folder}/{number:02x}"
 
 
 @dataclass(frozen=True)
@@ -231,7 +225,8 @@ class LocalStorage:
             raise StorageUnavailable(f"the media root {self.root} is missing")
 
     def walk(self, under: str) -> Iterator[PurePosixPath]:
-        """Every file under a folder of the layout (``shards()``), but half-written ones."""
+        """Every file under a folder of the layout (a shard: ``docvers/ab``), but half-written
+        ones."""
         for directory, _, names in os.walk(self.root / under):
             for name in names:
                 if not name.startswith(".tmp-"):

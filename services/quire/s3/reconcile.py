@@ -2,10 +2,12 @@
 
 The source of truth is the media root when mirroring, the database when the bucket is the
 primary storage (``quire.s3.sync`` states the rule). The keys are compared one shard at a time
-(``docvers/ab``, ... : 1,024 of them), each listed from the bucket, walked on disk or read from
-the database and repaired before the next, so memory stays flat at millions of files, the
-progress bar has a real total, and an interrupted run loses at most one shard's work, which
-the next run redoes (every step is idempotent).
+(``docvers/ab``, ... : 1,024 of them), each walked on disk or read from the database and
+repaired before the next, so memory stays flat at millions of files, the progress bar has a real
+total, and an interrupted run loses at most one shard's work, which the next run redoes (every
+step is idempotent). The bucket is listed a folder at a time (a thousand keys per request, in
+key order, so each shard's keys come together): a request per shard would make 1,024 of them
+even for an empty bucket.
 
 Objects that no row or file claims but that are younger than ``S3__ORPHAN_GRACE_SECONDS`` are
 left alone: they may belong to an upload whose transaction has not committed yet.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,7 +28,7 @@ from sqlalchemy import String, cast, select
 from quire.core.config import Settings
 from quire.core.db import Database
 from quire.core.models import DocumentVersion
-from quire.core.storage import LocalStorage, Storage, docver_key, owner_of, shards
+from quire.core.storage import SHARDED_FOLDERS, LocalStorage, Storage, docver_key, owner_of
 from quire.s3.bucket import Bucket, ObjectInfo, bucket_for
 from quire.s3.sync import alive, copy
 
@@ -87,14 +89,15 @@ class Reconciler:
     def run(self, *, verify: bool, repair: bool, progress: Progress | None = None) -> Drift:
         """Compare every shard (and unless ``repair`` is off, fix it); returns what differed."""
         drift = Drift()
-        for shard in shards():
-            found = Drift.of_shard()
-            self.compare_shard(shard, found, verify=verify)
-            if repair:
-                self.repair(found)
-            _merge(drift, found)
-            if progress:
-                progress(shard)
+        for folder in SHARDED_FOLDERS:
+            for shard, listed in _by_shard(folder, self.bucket.listing(folder)):
+                found = Drift.of_shard()
+                self.compare_shard(shard, listed, found, verify=verify)
+                if repair:
+                    self.repair(found)
+                _merge(drift, found)
+                if progress:
+                    progress(shard)
         if repair:
             log.info(
                 "bucket synced",
@@ -109,12 +112,11 @@ class Reconciler:
     def compare(self, *, verify: bool) -> Drift:
         return self.run(verify=verify, repair=False)
 
-    def compare_shard(self, shard: str, drift: Drift, *, verify: bool) -> None:
-        remote = {
-            found.key: found
-            for found in self.bucket.listing(shard)
-            if owner_of(found.key) is not None
-        }
+    def compare_shard(
+        self, shard: str, listed: list[ObjectInfo], drift: Drift, *, verify: bool
+    ) -> None:
+        """Compare the shard's objects (``listed``) with the source of truth, into ``drift``."""
+        remote = {found.key: found for found in listed if owner_of(found.key) is not None}
         if isinstance(self.storage, LocalStorage):
             claimed = self._compare_mirror(shard, remote, drift, verify=verify)
         else:
@@ -195,6 +197,20 @@ class Reconciler:
             if isinstance(storage, LocalStorage):
                 list(pool.map(lambda key: copy(storage, self.bucket, key), uploads))
             list(pool.map(self.bucket.delete, drift.orphaned.keys))
+
+
+def _by_shard(folder: str, listing: Iterator[ObjectInfo]) -> Iterator[tuple[str, list[ObjectInfo]]]:
+    """The folder's shards in order, each with the objects of the folder's listing under it."""
+    pending = next(listing, None)
+    for number in range(256):
+        shard = f"{folder}/{number:02x}"
+        following = f"{folder}/{number + 1:02x}" if number < 255 else None
+        listed = []
+        while pending is not None and (following is None or str(pending.key) < following):
+            if str(pending.key).startswith(f"{shard}/"):
+                listed.append(pending)
+            pending = next(listing, None)
+        yield shard, listed
 
 
 @dataclass(frozen=True)
