@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from tests.helpers.cli import quire_command, terminal_env
 
 
 def free_port() -> int:
@@ -45,12 +46,15 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> obje
 
 
 class QuireProcess:
+    """``quire args`` running in the background (in ``tests.helpers.cli``'s terminal), its
+    output going to ``log``."""
+
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log
         self._log_file = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "quire", *args],
-            env=env,
+            quire_command(*args),
+            env=terminal_env(env),
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
         )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from quire.core.custom_fields import custom_field_values
 from quire.core.models import CustomFieldValue, Document
 from quire.core.scopes import ALL_SCOPES
-from tests.api.test_custom_fields import (
+from tests.helpers.custom_fields import (
     CFV_KEYS,
     create_field,
     create_type,
@@ -20,7 +20,8 @@ from tests.api.test_custom_fields import (
     typed_document,
     values_of,
 )
-from tests.api.test_nodes import make_document
+from tests.helpers.nodes import make_document
+from tests.helpers.sharing import VIEWER, make_role, share
 
 # --- documents' values: every type ------------------------------------------------------------
 
@@ -282,7 +283,6 @@ def test_setting_values_needs_both_scopes(make_account, db, all_rows, scope):
 
 def test_a_grantee_reads_and_sets_values_as_the_shares_role_allows(alice, bob, all_rows):
     from quire.core.scopes import DOCUMENT_UPDATE_CUSTOM_FIELDS, DOCUMENT_UPDATE_DOCUMENT_TYPE
-    from tests.api.test_sharing import VIEWER, make_role, share
 
     document, _ = typed_document(alice, ("Amount", "int"))
     set_values(alice, document["id"], {"Amount": 1})

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from quire.core.models import CustomFieldValue, DocumentType
 from quire.core.scopes import ALL_SCOPES
 from tests.api.scope_checks import assert_refused_without, assert_served_with_only
-from tests.api.test_custom_fields import (
+from tests.helpers.custom_fields import (
     create_field,
     create_type,
     index_tasks_for,
@@ -18,7 +18,7 @@ from tests.api.test_custom_fields import (
     typed_document,
     values_of,
 )
-from tests.api.test_nodes import children, make_document
+from tests.helpers.nodes import children, make_document
 
 TYPE_KEYS = {"id", "name", "path_template", "custom_fields", "group_id", "group_name"}
 

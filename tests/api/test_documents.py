@@ -6,13 +6,8 @@ import pytest
 
 from quire.core.scopes import ALL_SCOPES, DOCUMENT_DOWNLOAD, DOCUMENT_UPLOAD
 from tests import samples
-from tests.api.test_nodes import children, make_document
-
-
-def upload(account, document_id, data, name="file.pdf", mime="application/pdf"):
-    return account.client.post(
-        f"/api/documents/{document_id}/upload", files={"file": (name, data, mime)}
-    )
+from tests.helpers.documents import upload
+from tests.helpers.nodes import children, make_document
 
 
 def media_files(app):

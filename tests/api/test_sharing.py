@@ -11,45 +11,16 @@ from sqlalchemy import select
 
 from quire.core import access
 from quire.core.models import Node, TaskRecord
-from quire.core.scopes import (
-    DOCUMENT_DOWNLOAD,
-    DOCUMENT_UPLOAD,
-    NODE_CREATE,
-    NODE_DELETE,
-    NODE_MOVE,
-    NODE_UPDATE,
-    NODE_VIEW,
-    SHARED_NODE_CREATE,
-    SHARED_NODE_VIEW,
-)
+from quire.core.scopes import DOCUMENT_DOWNLOAD
 from tests import samples
-from tests.api.test_documents import upload
-from tests.api.test_nodes import children, make_document, make_folder
-
-VIEWER = {NODE_VIEW, DOCUMENT_DOWNLOAD}
-EDITOR = VIEWER | {NODE_UPDATE, NODE_CREATE, NODE_MOVE, NODE_DELETE, DOCUMENT_UPLOAD}
-SHARER = VIEWER | {SHARED_NODE_CREATE, SHARED_NODE_VIEW}
+from tests.helpers.documents import upload
+from tests.helpers.nodes import children, make_document, make_folder
+from tests.helpers.sharing import EDITOR, SHARER, VIEWER, make_role, share
 
 
 @pytest.fixture
 def carol(make_account):
     return make_account("carol")
-
-
-def make_role(account, name, scopes):
-    response = account.client.post("/api/roles/", json={"name": name, "scopes": sorted(scopes)})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def share(account, node_ids, role_ids, user_ids=(), group_ids=()):
-    body = {
-        "node_ids": list(node_ids),
-        "role_ids": list(role_ids),
-        "user_ids": [str(u) for u in user_ids],
-        "group_ids": list(group_ids),
-    }
-    return account.client.post("/api/shared-nodes", json=body)
 
 
 def revoke(account, node_ids, user_ids=(), group_ids=(), role_ids=()):

@@ -6,8 +6,6 @@ local files, with a mirrored bucket and with the bucket as primary storage. A us
 database's cascade alone left all of those behind, unreachable and never cleaned up.
 """
 
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +20,7 @@ from quire.core.storage import LocalStorage
 from quire.search.engines import engine_for, forget_engines
 from tests import samples
 from tests.conftest import Account
+from tests.helpers.cli import run_quire
 from tests.processes import clean_env
 from tests.s3.conftest import (  # noqa: F401  (fixtures, used by name)
     Mode,
@@ -174,9 +173,8 @@ def test_deleting_a_user_leaves_no_files_entries_or_objects(
         response = admin.client.delete(f"/api/users/{bob.id}")
         assert response.status_code == 204, response.text
     else:
-        command = [sys.executable, "-m", "quire", "users", "delete", "bob", "--yes"]
         env = _cli_env(stack, database_url, tmp_path)
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        done = run_quire("users", "delete", "bob", "--yes", env=env)
         assert done.returncode == 0, done.stderr
     assert set(_run_all(stack)) <= {"succeeded"}
 

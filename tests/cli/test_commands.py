@@ -1,8 +1,6 @@
 """The ``quire`` command, run as a real process against each database backend."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +8,7 @@ from sqlalchemy import func, select
 
 from quire.core.models import Document, DocumentVersion, Folder, User
 from tests import samples
+from tests.helpers import cli
 
 
 @pytest.fixture
@@ -24,19 +23,11 @@ def run_quire(database_url, db, tmp_path):
         QUIRE__DATABASE__URL=database_url,
         QUIRE__MAIN__DATA_DIR=str(tmp_path / "data"),
         QUIRE_CONFIG=str(tmp_path / "none.toml"),
-        COLUMNS="200",
     )
 
     def run(*args, password=None, check=True):
         extra = {"QUIRE_PASSWORD": password} if password else {}
-        result = subprocess.run(
-            [sys.executable, "-m", "quire", *args],
-            env={**env, **extra},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = cli.run_quire(*args, env={**env, **extra})
         if check:
             assert result.returncode == 0, result.stderr
         return result

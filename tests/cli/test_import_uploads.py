@@ -1,8 +1,6 @@
 """``quire import`` stores each file through the API's upload operation (``core.uploads``): no
 eager previews when OCR follows, and a failed commit leaves neither a row nor a file."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,26 +15,22 @@ from quire.core.models import Document, DocumentVersion, Folder, TaskRecord, Use
 from quire.core.storage import LocalStorage
 from quire.core.users import create_user
 from tests import samples
+from tests.helpers.cli import run_quire
 from tests.processes import clean_env
 
 
 def _quire(database_url: str, tmp_path: Path, *args: str, **env: str) -> str:
     """Run ``quire ...`` as a real process on the test database; its stderr."""
-    done = subprocess.run(
-        [sys.executable, "-m", "quire", *args],
+    done = run_quire(
+        *args,
         env=clean_env(
             tmp_path,
             QUIRE__DATABASE__URL=database_url,
             QUIRE__MAIN__DATA_DIR=str(tmp_path / "data"),
             QUIRE_CONFIG=str(tmp_path / "none.toml"),
             QUIRE_PASSWORD="pw",
-            COLUMNS="200",
             **env,
         ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     return done.stderr

@@ -1,8 +1,6 @@
 """``quire serve`` as a user starts it: a real server process on a free port, real HTTP."""
 
 import stat
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from tests import samples
+from tests.helpers.cli import run_quire
 from tests.processes import clean_env, free_port, quire_serve
 
 
@@ -58,14 +57,7 @@ def test_upstream_simplest_setup_works(tmp_path):
 
 def test_missing_secret_key_stops_with_a_clear_message(tmp_path):
     env = clean_env(tmp_path, QUIRE__AUTH__PASSWORD="pw")
-    result = subprocess.run(
-        [sys.executable, "-m", "quire", "serve", "--port", str(free_port())],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_quire("serve", "--port", str(free_port()), env=env, timeout=60)
     assert result.returncode == 1
     assert "SECURITY__SECRET_KEY is not set" in result.stderr
 

@@ -6,12 +6,12 @@ Asserted by what a real process imports (``python -X importtime``), not by a tim
 
 import re
 import subprocess
-import sys
 
 import pytest
 
 from quire.cli import COMMANDS
 from quire.cli.lazy import load
+from tests.helpers.cli import run_quire
 from tests.processes import clean_env, free_port
 
 # Each costs a noticeable part of a second to import, and neither command needs any of them.
@@ -19,14 +19,8 @@ HEAVY = {"ocrmypdf", "sqlalchemy", "alembic", "fastapi", "pikepdf", "tantivy", "
 
 
 def quire(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "quire", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    """``quire args``, run by a Python that reports what it imports (``-X importtime``)."""
+    return run_quire(*args, env=env, python_options=["-X", "importtime"])
 
 
 def imported(result: subprocess.CompletedProcess[str]) -> set[str]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from quire.core.scopes import ALL_SCOPES, NODE_VIEW, PAGE_VIEW
 from tests import samples
-from tests.api.test_documents import upload
-from tests.api.test_nodes import make_document
-from tests.api.test_sharing import make_role, share
-from tests.ocr.test_words import run_previews
+from tests.helpers.documents import upload
+from tests.helpers.nodes import make_document
+from tests.helpers.previews import run_previews
+from tests.helpers.sharing import make_role, share
 
 SECRET = "salary of the director"
 

@@ -5,7 +5,7 @@ import uuid
 from quire.core.ocr import readable_languages
 from quire.core.scopes import ALL_SCOPES, NODE_VIEW, TASK_OCR
 from tests import samples
-from tests.api.test_nodes import make_document
+from tests.helpers.nodes import make_document
 from tests.ocr.helpers import ocr_tasks, upload
 
 

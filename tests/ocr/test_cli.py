@@ -1,7 +1,5 @@
 """``quire ocr``: bulk re-OCR queues one task per chosen document, with a progress bar."""
 
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -9,6 +7,7 @@ from sqlalchemy import update
 
 from quire.core.models import Document
 from tests import samples
+from tests.helpers.cli import run_quire
 from tests.ocr.helpers import ocr_tasks, upload
 from tests.processes import clean_env
 
@@ -23,14 +22,7 @@ def quire_ocr(database_url, db, tmp_path):
     )
 
     def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "quire", "ocr", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_quire("ocr", *args, env=env)
 
     return run
 

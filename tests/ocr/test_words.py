@@ -3,28 +3,14 @@
 import uuid
 
 import pytest
-from sqlalchemy import select
 
-from quire.core.models import TaskRecord
-from quire.core.tasks.execute import execute
 from tests import samples
+from tests.helpers.previews import run_previews
 from tests.ocr.helpers import document, run_ocr, upload
 
 # samples.scanned_page draws its first line at (150, 200) px on a 1748 x 2480 px page.
 FIRST_LINE_LEFT = 150 / 1748
 FIRST_LINE_TOP = 200 / 2480
-
-
-def run_previews(app, db):
-    with db.session() as session:
-        pending = session.scalars(
-            select(TaskRecord.id).where(
-                TaskRecord.name == "previews", TaskRecord.state == "pending"
-            )
-        ).all()
-    states = [execute(db, app.state.storage, app.state.settings, task_id) for task_id in pending]
-    assert states, "no previews task was pending"
-    assert set(states) == {"succeeded"}, states
 
 
 def page_words(account, page):

@@ -1,7 +1,5 @@
 """``quire s3 sync [--verify] [--dry-run]``: the whole bucket against its source of truth."""
 
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -9,6 +7,7 @@ import pytest
 from quire.core.config import Settings
 from quire.core.storage import docver_key, preview_key
 from tests import samples
+from tests.helpers.cli import run_quire
 from tests.processes import clean_env
 from tests.s3.conftest import objects, raw_client, s3_server
 
@@ -146,13 +145,7 @@ def test_primary_verify_reads_every_version_back(primary, alice):
 
 
 def quire_s3(env, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "quire", "s3", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_quire("s3", *args, env=env)
 
 
 @pytest.fixture
@@ -220,14 +213,14 @@ def test_import_stores_into_a_primary_bucket(primary, alice, database_url, tmp_p
     source.mkdir()
     content = samples.pdf_with_text(["imported into the bucket"])
     (source / "letter.pdf").write_bytes(content)
-    command = [sys.executable, "-m", "quire", "import", str(source), "--user", "alice"]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    command = ["import", str(source), "--user", "alice"]
+    done = run_quire(*command, env=env)
     assert done.returncode == 0, done.stderr
     assert "imported 1" in done.stderr
     stored = [key for key in objects(primary.bucket) if key.endswith("/letter.pdf")]
     assert len(stored) == 1
     assert raw_client().get_object(Bucket=primary.bucket, Key=stored[0])["Body"].read() == content
     down = {**env, "QUIRE__S3__ENDPOINT_URL": "http://127.0.0.1:9"}
-    refused = subprocess.run(command, env=down, capture_output=True, text=True, timeout=120)
+    refused = run_quire(*command, env=down)
     assert refused.returncode == 1
     assert "unreachable" in refused.stderr

@@ -1,12 +1,11 @@
 """``quire search init|check`` and ``quire reindex`` as real processes, on both engines."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from quire.search.engines import engine_for
+from tests.helpers.cli import run_quire
 from tests.processes import clean_env
 
 
@@ -22,14 +21,7 @@ def quire_search(search, database_url, tmp_path):
     )
 
     def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "quire", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+        return run_quire(*args, env=env, timeout=180)
 
     run.data_dir = tmp_path / "data"
     return run

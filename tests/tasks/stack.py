@@ -8,8 +8,8 @@ from sqlalchemy import select
 from quire.core.models import TaskRecord
 from quire.core.storage import LocalStorage
 from tests import samples
+from tests.helpers.previews import expected_previews
 from tests.processes import QuireProcess, wait_for
-from tests.tasks.test_previews import expected_previews
 
 PASSWORD = "fault-test-password"
 PREVIEWS_TIMEOUT = 8

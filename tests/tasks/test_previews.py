@@ -2,12 +2,10 @@
 
 import uuid
 
-from sqlalchemy import select
-
-from quire.core.models import DocumentVersion, TaskRecord
-from quire.core.storage import preview_key, thumbnail_key
+from quire.core.models import TaskRecord
 from quire.core.tasks.embedded import EmbeddedRunner
 from tests import samples
+from tests.helpers.previews import expected_previews
 from tests.processes import wait_for
 
 
@@ -15,19 +13,6 @@ def upload(account, data, name="scan.pdf", mime="application/pdf"):
     response = account.client.post("/api/documents/upload", files={"file": (name, data, mime)})
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def expected_previews(db, document_id):
-    """Every file the previews task makes for a document's PDF version."""
-    document_id = uuid.UUID(document_id)
-    with db.session() as session:
-        versions = session.scalars(
-            select(DocumentVersion).where(DocumentVersion.document_id == document_id)
-        ).all()
-        pdf = next(v for v in reversed(versions) if v.is_pdf)
-        pages = [page.id for page in pdf.pages]
-    keys = [preview_key(page, size) for page in pages for size in ("sm", "md")]
-    return [thumbnail_key(document_id), *keys]
 
 
 def test_upload_queues_previews_and_the_runner_renders_them(app, db, alice, bob):

@@ -1,12 +1,11 @@
 """``quire worker``: health check, graceful SIGTERM, bad arguments; ``quire tasks``."""
 
 import signal
-import subprocess
-import sys
 
 from sqlalchemy import select
 
 from quire.core.models import TaskRecord
+from tests.helpers.cli import run_quire
 from tests.processes import QuireProcess, quire_serve, wait_for
 from tests.tasks.stack import (
     BIG_DOCUMENT,
@@ -17,26 +16,15 @@ from tests.tasks.stack import (
 )
 
 
-def quire(env, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "quire", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_health_check_tells_whether_a_worker_is_alive(quire_env, redis, tmp_path):
     env = {**quire_env, "QUIRE__REDIS__URL": redis.url}
-    before = quire(env, "worker", "previews", "--check")
+    before = run_quire("worker", "previews", "--check", env=env, timeout=60)
     assert before.returncode == 1
     assert "previews: no live worker" in before.stderr
     worker = QuireProcess(["worker", "previews"], env, tmp_path / "worker.log")
     try:
         wait_for(
-            lambda: quire(env, "worker", "previews", "--check").returncode == 0,
+            lambda: run_quire("worker", "previews", "--check", env=env, timeout=60).returncode == 0,
             30,
             "the worker's health record",
         )
@@ -62,10 +50,12 @@ def test_sigterm_lets_the_job_under_way_finish(quire_env, redis, db, tmp_path):
 
 
 def test_worker_bad_arguments(quire_env, redis):
-    unknown = quire({**quire_env, "QUIRE__REDIS__URL": redis.url}, "worker", "previews", "nope")
+    unknown = run_quire(
+        "worker", "previews", "nope", env={**quire_env, "QUIRE__REDIS__URL": redis.url}, timeout=60
+    )
     assert unknown.returncode == 1
     assert "unknown queue(s): nope" in unknown.stderr
-    without_redis = quire(quire_env, "worker", "previews")
+    without_redis = run_quire("worker", "previews", env=quire_env, timeout=60)
     assert without_redis.returncode == 1
     assert "REDIS__URL is not set" in without_redis.stderr
 
@@ -83,16 +73,16 @@ def test_tasks_command_lists_and_retries(quire_env, db):
             )
         )
         session.commit()
-    listing = quire({**quire_env, "COLUMNS": "200"}, "tasks", "--state", "failed")
+    listing = run_quire("tasks", "--state", "failed", env=quire_env, timeout=60)
     assert listing.returncode == 0, listing.stderr
     assert "failed: 1" in listing.stderr
     assert "out of toner" in listing.stderr
-    assert quire(quire_env, "tasks", "retry").returncode == 1
-    bad = quire(quire_env, "tasks", "retry", "not-a-uuid")
+    assert run_quire("tasks", "retry", env=quire_env, timeout=60).returncode == 1
+    bad = run_quire("tasks", "retry", "not-a-uuid", env=quire_env, timeout=60)
     assert (bad.returncode, "task ids are UUIDs" in bad.stderr) == (1, True)
-    retried = quire(quire_env, "tasks", "retry", "--all-failed")
+    retried = run_quire("tasks", "retry", "--all-failed", env=quire_env, timeout=60)
     assert "1 task(s) will run again" in retried.stderr
     with db.session() as session:
         (record,) = session.scalars(select(TaskRecord)).all()
         assert (record.state, record.attempts) == ("pending", 0)
-    assert quire(quire_env, "tasks", "--state", "bogus").returncode == 1
+    assert run_quire("tasks", "--state", "bogus", env=quire_env, timeout=60).returncode == 1
