@@ -29,7 +29,7 @@ test: $(BIN)/quire
 
 ## Only SQLite, no services: Solr and S3 tests skip, saying so
 test-fast: $(BIN)/quire
-	QUIRE_TEST_DATABASES=sqlite QUIRE_TEST_SERVICES=none $(BIN)/pytest -x $(PYTEST_ARGS)
+	QUIRE_TEST_DATABASES=sqlite QUIRE_TEST_SERVICES=none $(BIN)/pytest -x -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(BIN)/quire
 	$(BIN)/ruff check services tests benchmarks
