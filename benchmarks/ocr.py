@@ -4,8 +4,15 @@
 - Quire: upload through the API of a real ``quire serve`` (embedded runner, automatic OCR,
   embedded search) until search finds a word that only the OCR'd text of the last page has.
 
-For ``OCR__JOBS`` = 1 and 2: both times, Quire's overhead, the output size against the input
-(the target: at most 1.5x) and pages per minute.
+For ``OCR__JOBS`` = 1 and 2: both times, the ratio Quire / plain OCRmyPDF (the target: at most
+1.10), the output size against the input (the target: at most 1.5x) and pages per minute.
+
+The client watches lightly: the server it asks shares the two cores with the OCR it measures.
+It asks for the document's OCR status every ``STATUS_POLL_SECONDS`` and, once the OCR'd version
+is stored, searches every ``SEARCH_POLL_SECONDS`` until the index has its text. (A search and a
+status request every 20 ms throughout cost the server about 13 ms of CPU per round, some 5 s of
+CPU per run, which came out of the OCR's cores and counted as Quire's overhead.) Both polls can
+only be late, never early: the figure errs against Quire, by at most the status interval.
 """
 
 from __future__ import annotations
@@ -46,6 +53,9 @@ MARKERS = [
 ]
 JOBS = (1, 2)
 PAGE_TIMEOUT = 180
+TARGET_RATIO = 1.10
+STATUS_POLL_SECONDS = 0.25
+SEARCH_POLL_SECONDS = 0.02
 LINES = [
     "Quarterly report of the paper archive",
     "Invoices received and filed this quarter",
@@ -60,12 +70,10 @@ class OcrFigures:
     jobs: int
     plain_s: float
     quire_s: float
+    # The median of each run's Quire / plain (the two taken back to back, under the same load).
+    ratio: float
     input_bytes: int
     output_bytes: int
-
-    @property
-    def overhead(self) -> float:
-        return self.quire_s / self.plain_s - 1
 
     @property
     def size_ratio(self) -> float:
@@ -98,7 +106,10 @@ def scan(pages: int = PAGES, marker: str = "") -> bytes:
 
 
 def plain_ocrmypdf(source: Path, output: Path, jobs: int) -> float:
-    """The ``ocrmypdf`` command with Quire's default settings; seconds it took."""
+    """The ``ocrmypdf`` command with Quire's default settings; seconds it took.
+
+    The command lowers its own priority (nice +5), as Quire's OCR process does.
+    """
     command = [
         *(sys.executable, "-m", "ocrmypdf"),
         *("--skip-text", "--output-type", "pdf", "--optimize", "1", "--quiet"),
@@ -122,13 +133,18 @@ def quire_pipeline(client: httpx.Client, data: bytes, marker: str) -> tuple[floa
     response.raise_for_status()
     document_id = response.json()["id"]
     while True:
+        status = client.get("/api/documents/ocr-status/", params={"doc_ids": [document_id]})
+        state = status.json()[0]
+        if state["status"] == "SUCCESS":
+            break
+        if state["status"] == "FAILURE":
+            raise RuntimeError(f"OCR failed: {state['error']}")
+        time.sleep(STATUS_POLL_SECONDS)
+    while True:
         found = client.get("/api/search/", params={"q": marker}).json()["items"]
         if [item["id"] for item in found] == [document_id]:
             break
-        status = client.get("/api/documents/ocr-status/", params={"doc_ids": [document_id]})
-        if status.json()[0]["status"] == "FAILURE":
-            raise RuntimeError(f"OCR failed: {status.json()[0]['error']}")
-        time.sleep(0.02)
+        time.sleep(SEARCH_POLL_SECONDS)
     elapsed = time.perf_counter() - started
     version = client.get(f"/api/documents/{document_id}").json()["versions"][-1]
     texts = [page["text"] for page in version["pages"]]
@@ -159,6 +175,7 @@ def run_jobs(jobs: int, workdir: Path) -> OcrFigures:
         jobs=jobs,
         plain_s=statistics.median(plain),
         quire_s=statistics.median(quire),
+        ratio=statistics.median(q / p for q, p in zip(quire, plain, strict=True)),
         input_bytes=len(data),
         output_bytes=size,
     )
@@ -183,7 +200,7 @@ def report(console: Console) -> None:
         "OCR__JOBS",
         "ocrmypdf s",
         "Quire s",
-        "overhead",
+        "Quire / ocrmypdf",
         "output / input size",
         "Quire pages/min",
     ):
@@ -193,12 +210,15 @@ def report(console: Console) -> None:
             str(f.jobs),
             f"{f.plain_s:.2f}",
             f"{f.quire_s:.2f}",
-            f"{f.overhead:+.1%}",
+            f"{f.ratio:.2f}",
             f"{f.size_ratio:.2f}x",
             f"{f.pages_per_minute:.0f}",
         )
     console.print(table)
-    console.print("targets: overhead <= 10%; output <= 1.5x the input")
+    console.print(
+        f"targets: Quire / plain OCRmyPDF <= {TARGET_RATIO:.2f} (the median of each run's ratio); "
+        "output <= 1.5x the input"
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 A thread cannot be killed; a process can. The child comes from a fork server that has imported
 OCRmyPDF once, so starting one costs milliseconds, not the second an import takes. It leads its
 own process group, and on timeout the whole group goes, Tesseract processes included. A crash
-in a native library takes the child down, never the web process or the worker.
+in a native library takes the child down, never the web process or the worker. Like the
+``ocrmypdf`` command, it runs at a lower priority (nice +5) than the process that asked.
 
 The child also dies with the process that asked for it: if the web process or worker is killed,
 the fork server exits (it watches its parent through a pidfd; on its own it would live on with
@@ -44,6 +45,10 @@ INPUT_ERRORS: dict[type[Exception], str] = {
 }
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+# The child's priority below its caller's, as the ``ocrmypdf`` command lowers its own: the web
+# process's requests (and the runner's other tasks) come before a long OCR on shared cores.
+# Tesseract and Ghostscript inherit it.
+NICENESS = 5
 # How long a child that has sent its result may take to exit before it is killed.
 EXIT_GRACE_SECONDS = 10.0
 _context_lock = threading.Lock()
@@ -138,6 +143,7 @@ def _child(
 ) -> None:
     os.setpgid(0, 0)  # its own group: the parent kills it and its Tesseracts at once
     _die_with_parent()
+    os.nice(NICENESS)
     tempfile.tempdir = temp_dir
     try:
         code = ocrmypdf.ocr(source, output, **options)
