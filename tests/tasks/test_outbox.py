@@ -38,6 +38,16 @@ def sleeps(ctx: TaskContext, seconds: float) -> None:
     time.sleep(seconds)
 
 
+RELEASE = threading.Event()
+
+
+@task("test_waits_for_release", queue="ocr")
+def waits_for_release(ctx: TaskContext) -> None:
+    """A long task (an OCR, say), until the test lets it end."""
+    assert RELEASE.wait(30), "never released"
+    CALLS.append("long")
+
+
 @pytest.fixture
 def settings(app) -> Settings:
     base: Settings = app.state.settings
@@ -214,6 +224,29 @@ def test_a_failing_task_does_not_hold_up_the_rest(db, app, settings):
     states = {r.id: r.state for r in records(db)}
     assert states.pop(broken.id) == "pending"  # waiting out its backoff
     assert set(states.values()) == {"succeeded"}
+
+
+def test_a_short_task_does_not_wait_for_a_long_one_under_way(db, app, settings):
+    """With two slots, a task queued while a long one runs takes the free slot at once. The
+    runner waited for every task of a round before it looked again: one long OCR held up the
+    previews and index of every upload made meanwhile."""
+    CALLS.clear()
+    RELEASE.clear()
+    runner = EmbeddedRunner(db, app.state.storage, settings)
+    runner.start()
+    try:
+        with db.session() as session:
+            enqueue(session, "test_waits_for_release")
+            session.commit()
+        wait_for(lambda: [r.state for r in records(db)] == ["running"], 20, "the long task")
+        with db.session() as session:
+            enqueue(session, "test_record_call", {"label": "short"})
+            session.commit()
+        wait_for(lambda: CALLS == ["short"], 20, "the short task, while the long one runs")
+    finally:
+        RELEASE.set()
+        runner.stop()
+    assert CALLS == ["short", "long"]
 
 
 def test_a_task_may_retry_longer_with_its_wait_capped(db, app, settings):

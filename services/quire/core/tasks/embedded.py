@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from quire.core.config import Settings
@@ -19,7 +20,8 @@ class EmbeddedRunner:
     """Runs due tasks as soon as their transaction commits, and sweeps for the rest.
 
     Several runners (one per web worker process) may share a database: claiming makes sure
-    each task runs once at a time.
+    each task runs once at a time. A slot that frees up takes the next due task at once: a
+    long task (an OCR) holds its own slot, never the others'.
     """
 
     def __init__(self, db: Database, storage: Storage, settings: Settings) -> None:
@@ -32,6 +34,8 @@ class EmbeddedRunner:
         self._pool = ThreadPoolExecutor(
             max_workers=settings.tasks.concurrency, thread_name_prefix="quire-runner"
         )
+        self._in_flight: set[uuid.UUID] = set()
+        self._in_flight_lock = threading.Lock()
         self._unsubscribe = outbox.on_enqueued(self._wake.set)
 
     def start(self) -> None:
@@ -50,21 +54,35 @@ class EmbeddedRunner:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                ran = self._run_due()
+                self._submit_due()
             except Exception:
                 log.exception("embedded task runner: cannot read the outbox")
-                ran = 0
-            if not ran:
-                self._wake.wait(self.settings.tasks.sweep_interval_seconds)
+            self._wake.wait(self.settings.tasks.sweep_interval_seconds)
 
-    def _run_due(self) -> int:
+    def _submit_due(self) -> None:
+        """Hand due tasks to the free slots; each slot wakes the loop again when it ends."""
+        with self._in_flight_lock:
+            busy = set(self._in_flight)
+        free = self.settings.tasks.concurrency - len(busy)
+        if free <= 0:
+            return
         with self.db.session() as session:
-            task_ids = [record.id for record in outbox.due(session, self.settings.tasks)]
-        futures = [
-            self._pool.submit(execute, self.db, self.storage, self.settings, task_id)
-            for task_id in task_ids
-            if not self._stop.is_set()
-        ]
-        for future in futures:
-            future.result()
-        return len(futures)
+            due = [record.id for record in outbox.due(session, self.settings.tasks)]
+        for task_id in [task_id for task_id in due if task_id not in busy][:free]:
+            if self._stop.is_set():
+                return
+            with self._in_flight_lock:
+                self._in_flight.add(task_id)
+            self._pool.submit(self._run, task_id)
+
+    def _run(self, task_id: uuid.UUID) -> None:
+        try:
+            execute(self.db, self.storage, self.settings, task_id)
+        except Exception:  # the task's own errors are recorded by execute; not this kind
+            log.exception(
+                "embedded task runner: cannot run a task", extra={"task_id": str(task_id)}
+            )
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(task_id)
+            self._wake.set()
