@@ -5,13 +5,28 @@ BIN    := $(VENV)/bin
 DATA   ?= $(CURDIR)/.quire
 PORT   ?= 12000
 ADMIN_PASSWORD ?= admin
+WHEELHOUSE ?= dist/wheelhouse
+WHEELHOUSE_PYTHON ?= /usr/bin/python3
+SCENARIO ?= default
+# Container and network names are global on a host: one suffix (and one 10.89.N.0/24) per
+# checkout, so that scenarios of two checkouts can run at once.
+MOLECULE_SUFFIX ?= $(shell printf '%s' '$(CURDIR)' | cksum | cut -c1-6)
+MOLECULE_NET ?= $(shell echo $$(( $$(printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1) % 200 + 20 )))
+ANSIBLE_DIRS := roles playbooks molecule
+SERVICES_SOURCES := $(shell find services -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' 2>/dev/null)
 
-.PHONY: run test test-fast lint format typecheck bench services services-stop clean
+.PHONY: run test test-fast lint format typecheck bench services services-stop clean wheelhouse molecule molecule-image
 
 $(BIN)/quire: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+# The Ansible collection's tooling (pyproject's deploy extras: ansible, molecule, ansible-lint,
+# yamllint, testinfra) in the same venv, beside the dev ones.
+$(BIN)/molecule: $(BIN)/quire
+	$(BIN)/pip install --quiet -e '.[dev,deploy]'
 	@touch $@
 
 ## Serve Quire on the embedded default (SQLite, local files) at http://127.0.0.1:$(PORT), with
@@ -31,19 +46,52 @@ test: $(BIN)/quire
 test-fast: $(BIN)/quire
 	QUIRE_TEST_DATABASES=sqlite QUIRE_TEST_SERVICES=none $(BIN)/pytest -x -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-lint: $(BIN)/quire
-	$(BIN)/ruff check services tests benchmarks
-	$(BIN)/ruff format --check services tests benchmarks
+lint: $(BIN)/quire $(BIN)/molecule
+	$(BIN)/ruff check services tests benchmarks molecule scripts
+	$(BIN)/ruff format --check services tests benchmarks molecule scripts
 	$(BIN)/mypy
 	PYTHONPATH=services $(BIN)/lint-imports --no-cache
+	$(BIN)/yamllint --strict $(ANSIBLE_DIRS)
+	PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR) \
+		$(BIN)/ansible-lint --profile production $(ANSIBLE_DIRS)
+	$(BIN)/python scripts/check-argument-specs.py roles
 
 format: $(BIN)/quire
-	$(BIN)/ruff format services tests benchmarks
-	$(BIN)/ruff check --fix services tests benchmarks
+	$(BIN)/ruff format services tests benchmarks molecule scripts
+	$(BIN)/ruff check --fix services tests benchmarks molecule scripts
 
 bench: $(BIN)/quire
 	scripts/test-services.sh start > .test-services.env
 	. ./.test-services.env && $(BIN)/python -m benchmarks
+
+## Wheels of Quire and everything it needs at run time, with the PostgreSQL and MariaDB drivers,
+## in dist/wheelhouse/: the Ansible roles copy it to the hosts and install from it offline
+## (pip --no-index --find-links; the hosts are Debian 12 like this machine: glibc 2.36)
+wheelhouse: $(WHEELHOUSE)/.complete
+
+# Resolved for the hosts' Python, Debian 12's /usr/bin/python3 (3.11.2), not the venv's: the
+# dependencies' markers differ between patch releases (redis needs async-timeout before 3.11.3).
+$(WHEELHOUSE)/.complete: pyproject.toml $(SERVICES_SOURCES) | $(BIN)/quire
+	rm -rf $(WHEELHOUSE)
+	$(BIN)/pip --python $(WHEELHOUSE_PYTHON) wheel --quiet --wheel-dir $(WHEELHOUSE) '.[postgres,mysql]'
+	@touch $@
+	@echo "$(WHEELHOUSE): $$(ls $(WHEELHOUSE)/*.whl | wc -l) wheels, $$(du -sh $(WHEELHOUSE) | cut -f1)"
+
+## Test an Ansible scenario (molecule/$(SCENARIO)) in podman containers running systemd:
+## installs the tooling and the Debian packages it needs when missing (as root), builds or loads
+## the base image and builds the wheelhouse first. `make molecule SCENARIO=default MOLECULE_ARGS=...`
+molecule: $(BIN)/molecule wheelhouse
+	scripts/apt-packages.sh scripts/molecule-packages.txt
+	export CONTAINERS_CONF=$(CURDIR)/molecule/containers.conf \
+		PATH=$(CURDIR)/$(BIN):$$PATH \
+		QUIRE_MOLECULE_SUFFIX=$(MOLECULE_SUFFIX) QUIRE_MOLECULE_NET=$(MOLECULE_NET) && \
+	QUIRE_MOLECULE_IMAGE="$$(scripts/molecule-image.sh)" && export QUIRE_MOLECULE_IMAGE && \
+	$(BIN)/molecule test -s $(SCENARIO) $(MOLECULE_ARGS)
+
+## Build (or load from ~/.cache/quire) the molecule scenarios' base image
+molecule-image:
+	scripts/apt-packages.sh scripts/molecule-packages.txt
+	CONTAINERS_CONF=$(CURDIR)/molecule/containers.conf scripts/molecule-image.sh
 
 services:
 	scripts/test-services.sh start
@@ -53,4 +101,5 @@ services-stop:
 
 clean:
 	-scripts/test-services.sh clean
-	rm -rf $(VENV) .quire .test-services .test-services.env .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .quire .test-services .test-services.env .pytest_cache .mypy_cache .ruff_cache \
+		$(WHEELHOUSE) build

@@ -7,7 +7,8 @@
 # No sudo: `make run` should not ask for a password on its own.
 set -euo pipefail
 
-PACKAGES_FILE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/ocr-packages.txt"
+SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+PACKAGES_FILE="$SCRIPTS_DIR/ocr-packages.txt"
 PROGRAMS=(tesseract gs)
 
 say() { printf 'ocr-packages: %s\n' "$*" >&2; }
@@ -20,17 +21,12 @@ ocr_is_off() {
 # Listed packages dpkg does not know as installed; without dpkg, all of them if a program is
 # missing (a machine that is not Debian: the sentence below still says what is needed).
 missing_packages() {
-    local pkgs pkg
-    mapfile -t pkgs < <(awk '{ sub(/#.*/, ""); gsub(/[[:space:]]+/, "") } length($0)' "$PACKAGES_FILE")
     if ! command -v dpkg-query >/dev/null 2>&1; then
-        missing_programs | grep -q . && printf '%s\n' "${pkgs[@]}"
+        missing_programs | grep -q . &&
+            awk '{ sub(/#.*/, ""); gsub(/[[:space:]]+/, "") } length($0)' "$PACKAGES_FILE"
         return 0
     fi
-    for pkg in "${pkgs[@]}"; do
-        if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)" != installed ]]; then
-            printf '%s\n' "$pkg"
-        fi
-    done
+    "$SCRIPTS_DIR/apt-packages.sh" --missing "$PACKAGES_FILE"
 }
 
 missing_programs() {
@@ -40,24 +36,13 @@ missing_programs() {
     done
 }
 
-install() {
-    export DEBIAN_FRONTEND=noninteractive
-    say "installing Debian packages for OCR: $*"
-    # Only what is missing: "apt-get install" of an installed package would upgrade it.
-    if ! apt-get install -y --no-install-recommends "$@" >&2; then
-        say "apt-get install failed; running apt-get update and retrying"
-        apt-get update >&2
-        apt-get install -y --no-install-recommends "$@" >&2
-    fi
-}
-
 main() {
     ocr_is_off && return 0
     local todo
     mapfile -t todo < <(missing_packages)
     ((${#todo[@]} == 0)) && return 0
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        install "${todo[@]}"
+        "$SCRIPTS_DIR/apt-packages.sh" "$PACKAGES_FILE"
         local still
         still="$(missing_programs | tr '\n' ' ')"
         [[ -z $still ]] || { say "still missing after installing: $still"; exit 1; }

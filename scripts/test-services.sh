@@ -289,40 +289,12 @@ missing_binaries() {
     done
 }
 
-apt_get() {
-    if is_root; then
-        env DEBIAN_FRONTEND=noninteractive apt-get "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo env DEBIAN_FRONTEND=noninteractive apt-get "$@"
-    else
-        die "cannot install packages: not root and sudo is not available"
-    fi
-}
-
+# The listed packages that are not installed yet (the tests need Tesseract's languages too, not
+# only the servers' binaries), by scripts/apt-packages.sh, the one way the project installs
+# Debian packages.
 ensure_packages() {
-    local missing pkgs=()
-    missing="$(missing_binaries)"
-    [[ -r $PACKAGES_FILE ]] || die "package list $PACKAGES_FILE not found"
-    mapfile -t pkgs < <(awk '{ sub(/#.*/, ""); gsub(/[[:space:]]+/, "") } length($0)' "$PACKAGES_FILE")
-    ((${#pkgs[@]} > 0)) || die "no packages listed in $PACKAGES_FILE"
-    # Every listed package counts (the tests need Tesseract's languages too, not only the
-    # servers' binaries), but only what is not installed yet is installed: "apt-get install"
-    # would also upgrade the packages that are already there.
-    local pkg todo=()
-    for pkg in "${pkgs[@]}"; do
-        if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)" != installed ]]; then
-            todo+=("$pkg")
-        fi
-    done
-    [[ -z $missing && ${#todo[@]} -eq 0 ]] && return 0
-    [[ -n $missing ]] && log "missing binaries: $(printf '%s' "$missing" | tr '\n' ' ')"
-    if ((${#todo[@]} > 0)); then pkgs=("${todo[@]}"); fi
-    log "installing Debian packages: ${pkgs[*]}"
-    if ! apt_get install -y --no-install-recommends "${pkgs[@]}" >&2; then
-        log "apt-get install failed; running apt-get update and retrying"
-        apt_get update >&2 || die "apt-get update failed"
-        apt_get install -y --no-install-recommends "${pkgs[@]}" >&2 || die "apt-get install failed"
-    fi
+    local missing
+    "$REPO_ROOT/scripts/apt-packages.sh" "$PACKAGES_FILE" || die "installing $PACKAGES_FILE failed"
     missing="$(missing_binaries)"
     [[ -z $missing ]] || die "still missing after installing packages: $(printf '%s' "$missing" | tr '\n' ' ')"
 }
