@@ -63,6 +63,8 @@ def test_valid_values_are_stored_typed(alice, db, type_, value, expected):
 INVALID = [
     ("text", 12, "must be a string"),
     ("text", "x" * 10_001, "at most 10000 characters"),
+    # PostgreSQL answered 500, SQLite and MariaDB stored it.
+    ("text", "a\x00b", "NUL"),
     ("int", 1.5, "whole number"),
     ("int", "twelve", "whole number"),
     ("int", True, "whole number"),
@@ -71,6 +73,14 @@ INVALID = [
     ("float", "abc", "must be a number"),
     ("float", "nan", "finite"),
     ("float", False, "must be a number"),
+    # Past a float's range: OverflowError, a 500.
+    ("float", 10**400, "finite"),
+    ("float", -(10**400), "finite"),
+    # ASCII digits only, and no digit separators, for every type.
+    ("float", "1_000", "must be a number"),
+    ("int", "\u0661\u0662", "whole number"),  # Arabic-Indic 12
+    ("monetary", "1_000", "amount"),
+    ("yearmonth", "\uff12\uff10\uff12\uff14-05", "YYYY-MM"),  # fullwidth 2024
     ("monetary", "12.345", "at most 2 decimal places"),
     ("monetary", "1e13", "less than"),
     ("monetary", "1e999999", "less than"),
@@ -101,6 +111,16 @@ def test_invalid_values_are_422_naming_the_field_and_change_nothing(
     assert "'Field'" in error["msg"]
     assert reason in error["msg"]
     assert all_rows() == before
+
+
+def test_a_zero_amount_is_stored_and_answered_without_a_sign(alice, db):
+    document, _ = typed_document(alice, ("Amount", "monetary"))
+    response = set_values(alice, document["id"], {"Amount": "-0"})
+    assert response.status_code == 200, response.text
+    assert '"value":-0' not in response.text.replace(" ", "")
+    with db.session() as session:
+        (stored,) = session.scalars(select(CustomFieldValue.value_monetary)).all()
+    assert not Decimal(stored).is_signed()
 
 
 def test_null_and_empty_string_clear_a_value(alice):

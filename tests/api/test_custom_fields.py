@@ -126,6 +126,12 @@ def test_type_of_a_field_with_values_cannot_change(alice, all_rows):
             {"name": "x", "type": "monetary", "extra_data": {"currency": "euro"}},
             ["body", "extra_data"],
         ),
+        # The pattern's $ matched before a final newline.
+        (
+            {"name": "x", "type": "monetary", "extra_data": {"currency": "EUR\n"}},
+            ["body", "extra_data"],
+        ),
+        ({"name": "a\x00b", "type": "text"}, ["body", "name"]),
     ],
 )
 def test_bad_field_bodies_are_422(alice, all_rows, body, loc):

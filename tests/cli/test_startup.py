@@ -61,3 +61,27 @@ def test_listed_help_is_the_commands_own(entry):
     command = load(entry)
     assert command.name == entry.name
     assert command.get_short_help_str(limit=200) == entry.help
+
+
+@pytest.mark.parametrize(
+    ("toml", "reason"),
+    [
+        ("main = [\n", "quire.toml is not valid TOML: Invalid value (at end of document)"),
+        ('[main]\nmax_pages_per_document = "x"\n', "invalid settings: main.max_pages_per_document"),
+    ],
+    ids=["not TOML", "invalid value"],
+)
+def test_settings_that_cannot_be_read_end_a_command_with_one_line(tmp_path, toml, reason):
+    # Was a traceback of tomllib's or pydantic's, several screens long.
+    config = tmp_path / "quire.toml"
+    config.write_text(toml)
+    result = run_quire("users", "list", env=clean_env(tmp_path, QUIRE_CONFIG=str(config)))
+    assert result.returncode == 78  # EX_CONFIG
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: the settings cannot be read: ")
+    assert reason in line
+    # Help needs no settings.
+    assert (
+        run_quire("users", "--help", env=clean_env(tmp_path, QUIRE_CONFIG=str(config))).returncode
+        == 0
+    )

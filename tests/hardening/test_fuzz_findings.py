@@ -3,6 +3,7 @@ pinned by a test of its own."""
 
 from __future__ import annotations
 
+from tests import samples
 from tests.conftest import Account
 
 
@@ -56,3 +57,75 @@ def test_renaming_a_role_to_a_taken_name_with_new_scopes_is_a_409(alice: Account
     assert response.json() == {"detail": "a role named 'reader' already exists"}
     unchanged = alice.client.get(f"/api/roles/{writer}").json()
     assert (unchanged["name"], unchanged["scopes"]) == ("writer", ["node.view"])
+
+
+NUL = "a\x00b"
+
+
+def _nul_requests(account: Account) -> dict[str, tuple[str, str, dict]]:
+    """A request per text input that reaches the database, each with NUL in that input."""
+    client = account.client
+    folder = client.post(
+        "/api/nodes/", json={"title": "f", "ctype": "folder", "parent_id": account.home_id}
+    ).json()["id"]
+    tag = client.post("/api/tags/", json={"name": "t"}).json()["id"]
+    pdf = ("a.pdf", samples.pdf_with_text(["x"]), "application/pdf")
+    return {
+        "node title": (
+            "post",
+            "/api/nodes/",
+            {"json": {"title": NUL, "ctype": "folder", "parent_id": account.home_id}},
+        ),
+        "node rename": ("patch", f"/api/nodes/{folder}", {"json": {"title": NUL}}),
+        "node filter": ("get", f"/api/nodes/{account.home_id}", {"params": {"filter": NUL}}),
+        "upload title": (
+            "post",
+            "/api/documents/upload",
+            {"files": {"file": pdf}, "data": {"title": NUL}},
+        ),
+        "node tags": ("post", f"/api/nodes/{folder}/tags", {"json": [NUL]}),
+        "tag name": ("post", "/api/tags/", {"json": {"name": NUL}}),
+        "tag description": ("patch", f"/api/tags/{tag}", {"json": {"description": NUL}}),
+        "tag filter": ("get", "/api/tags/", {"params": {"filter": NUL}}),
+        "field name": ("post", "/api/custom-fields/", {"json": {"name": NUL, "type": "text"}}),
+        "field filter": ("get", "/api/custom-fields/", {"params": {"filter": NUL}}),
+        "type name": ("post", "/api/document-types/", {"json": {"name": NUL}}),
+        "type path template": (
+            "post",
+            "/api/document-types/",
+            {"json": {"name": "t", "path_template": NUL}},
+        ),
+        "type filter": ("get", "/api/document-types/", {"params": {"filter": NUL}}),
+        "group name": ("post", "/api/groups/", {"json": {"name": NUL}}),
+        "role name": ("post", "/api/roles/", {"json": {"name": NUL, "scopes": []}}),
+        "username": ("post", "/api/users/", {"json": {"username": NUL, "password": "pw"}}),
+        "email": (
+            "post",
+            "/api/users/",
+            {"json": {"username": "u", "email": NUL, "password": "pw"}},
+        ),
+        "token name": ("post", "/api/tokens/", {"json": {"name": NUL}}),
+        "shared filter": ("get", "/api/shared-nodes/", {"params": {"filter": NUL}}),
+        "sign-in": ("post", "/api/token", {"json": {"username": NUL, "password": "x"}}),
+    }
+
+
+def test_nul_in_any_text_is_a_422_and_stores_nothing(alice: Account, all_rows) -> None:  # type: ignore[no-untyped-def]
+    # PostgreSQL refuses NUL in text: each of these was a 500 there, and SQLite and MariaDB
+    # stored it.
+    requests = _nul_requests(alice)
+    before = all_rows()
+    answers = {
+        what: getattr(alice.client, method)(path, **kwargs).status_code
+        for what, (method, path, kwargs) in requests.items()
+    }
+    assert answers == dict.fromkeys(requests, 422)
+    assert all_rows() == before
+
+
+def test_a_nul_is_refused_naming_the_input(alice: Account) -> None:
+    response = alice.client.post("/api/tags/", json={"name": NUL})
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "name"]
+    assert "must not contain the NUL character" in error["msg"]

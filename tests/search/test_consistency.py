@@ -1,11 +1,13 @@
 """The index follows the database: deletes, moves, renames, new versions; and the tools that
 rebuild it or find and repair drift."""
 
+import re
 import uuid
 
 from quire.search import indexer
 from quire.search.engines import engine_for
 from quire.search.model import load
+from tests.helpers.custom_fields import create_field, create_type, set_type, set_values
 
 
 def test_deleting_documents_and_folders_removes_them_and_what_was_below(search, alice):
@@ -99,3 +101,31 @@ def test_rebuild_writes_everything_in_batches_and_resumes(search, alice):
     missing = indexer.check(search.db, backend, 100).missing
     assert resumed + len(missing) == 5
     assert set(missing) <= set(batches[0])
+
+
+def test_check_repairs_just_the_entries_of_fields_whose_key_changed(search, alice, monkeypatch):
+    # Keys of names beyond ASCII changed (they were all "_"); an index built before holds the
+    # old ones. `quire search check --repair` finds those entries, and only those, stale.
+    from quire.search import model
+
+    with monkeypatch.context() as before:
+        before.setattr(
+            model,
+            "custom_field_key",
+            lambda name: re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_") or "_",
+        )
+        fields = [create_field(alice.client, name, "int")["id"] for name in ("Цена", "Amount")]
+        priced, counted = (search.upload_unindexed(alice, title, ["x"]) for title in "ab")
+        for document, name in ((priced, "Цена"), (counted, "Amount")):
+            doc_type = create_type(alice.client, f"type {name}", fields)
+            set_type(alice, document["id"], doc_type["id"])
+            assert set_values(alice, document["id"], {name: 7}).status_code == 200
+        assert set(search.run_indexer()) <= {"succeeded"}
+    backend = engine_for(search.settings)
+    assert indexer.check(search.db, backend, 10).stale == [uuid.UUID(priced["id"])]
+    assert search.titles(alice, "cf.Цена:7") == []
+    indexer.check(search.db, backend, 10, repair=True)
+    backend.refresh()
+    assert indexer.check(search.db, backend, 10).total == 0
+    assert search.titles(alice, "cf.Цена:7") == ["a"]
+    assert search.titles(alice, "cf.amount:7") == ["b"]

@@ -9,6 +9,9 @@ from sqlalchemy import update
 
 from quire.core.indexing import reindex_later
 from quire.core.models import Node
+from tests.helpers.custom_fields import create_field, create_type, set_type, set_values
+from tests.helpers.nodes import make_folder
+from tests.helpers.sharing import VIEWER, make_role, share
 
 
 def tag(account, node, *names):
@@ -122,6 +125,119 @@ def test_document_types_and_custom_fields(search, alice):
     assert titles(search.post(alice, **body)) == ["big", "none"]
 
 
+def typed_documents(search, account, fields, documents, **form):
+    """Documents of one new type made of ``fields`` ({name: type}), with their values
+    ({title: {name: value}}), indexed; ``form``: the upload's (``parent_id``)."""
+    ids = [create_field(account.client, name, type_)["id"] for name, type_ in fields.items()]
+    doc_type = create_type(account.client, f"type-{uuid.uuid4().hex[:6]}", ids)
+    for title, values in documents.items():
+        document = search.upload_unindexed(account, title, [f"{title} record"], **form)
+        set_type(account, document["id"], doc_type["id"])
+        response = set_values(account, document["id"], values)
+        assert response.status_code == 200, response.text
+    assert set(search.run_indexer()) <= {"succeeded"}
+
+
+@pytest.fixture
+def records(search, alice):
+    """Documents "a" and "b" with values of a field of every type but dates."""
+    fields = {
+        "Count": "int",
+        "City": "text",
+        "Flag": "boolean",
+        "Vendor": "text",
+        "Code": "text",
+        "Balance": "float",
+    }
+    values = {
+        "a": {
+            "Count": 2024,
+            "City": "Toronto",
+            "Flag": True,
+            "Vendor": "AT&T",
+            "Code": "2024",
+            "Balance": -5,
+        },
+        "b": {
+            "Count": 5000,
+            "City": "Berlin",
+            "Flag": False,
+            "Vendor": "ACME",
+            "Code": "007",
+            "Balance": -150.5,
+        },
+    }
+    typed_documents(search, alice, fields, values)
+
+
+@pytest.mark.usefixtures("records")
+def test_four_digits_are_a_number_in_a_number_field_and_text_in_a_text_field(search, alice):
+    # They were taken for a year whatever the field: no number field matched them.
+    assert search.titles(alice, "cf.count:2024") == ["a"]
+    assert search.titles(alice, "cf.count:>1000") == ["a", "b"]
+    assert search.titles(alice, "cf.count:[1000 TO 3000]") == ["a"]
+    assert search.titles(alice, "cf.count:2024.0") == ["a"]
+    body = {"custom_fields": [{"name": "Count", "op": "eq", "value": 2024}]}
+    assert titles(search.post(alice, **body)) == ["a"]
+    assert search.titles(alice, "cf.code:2024") == ["a"]
+    assert search.titles(alice, "cf.code:007") == ["b"]
+    # No field has the name: read every way the value's form allows (a number or a year).
+    assert search.titles(alice, "cf.nothing:2024") == []
+    assert search.titles(alice, "record -cf.nothing:[2000 TO 3000]") == ["a", "b"]
+    # A value the field cannot hold is a 400 saying so.
+    response = alice.client.get("/api/search/", params={"q": "x cf.count:abc"})
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"]["msg"] == "malformed query: 'abc' is not a number at column 3"
+
+
+@pytest.mark.usefixtures("records")
+def test_a_value_with_a_capital_t_is_no_timestamp(search, alice):
+    # Each was a 400: "'Toronto' is not a date".
+    assert search.titles(alice, "cf.city:Toronto") == ["a"]
+    assert search.titles(alice, "cf.flag:True") == ["a"]
+    assert search.titles(alice, 'cf.vendor:"AT&T"') == ["a"]
+
+
+@pytest.mark.usefixtures("records")
+def test_negative_numbers_while_a_leading_minus_is_still_not(search, alice):
+    # Each was a 400: "unexpected '-'".
+    assert search.titles(alice, "cf.balance:-5") == ["a"]
+    assert search.titles(alice, "cf.balance:<-100") == ["b"]
+    assert search.titles(alice, "cf.balance:[-10 TO 0]") == ["a"]
+    assert search.titles(alice, "cf.balance:>=-150.5") == ["a", "b"]
+    assert search.titles(alice, "record -cf.balance:-5") == ["b"]
+    assert search.titles(alice, "record -cf.balance:<-100") == ["a"]
+    assert search.titles(alice, "record -b") == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("one", "other"), [("Цена", "Сумма"), ("合計", "日付"), ("Ümlaut", "mlaut")]
+)
+def test_custom_fields_whose_names_differ_outside_ascii_are_apart(search, alice, one, other):
+    typed_documents(
+        search,
+        alice,
+        {one: "int", other: "int"},
+        {"a": {one: 1, other: 2}, "b": {one: 2, other: 1}},
+    )
+    assert search.titles(alice, f"cf.{one}:1") == ["a"]
+    assert search.titles(alice, f"cf.{other}:1") == ["b"]
+    assert search.titles(alice, f"cf.{one.upper()}:[2 TO *]") == ["b"]
+    body = {"custom_fields": [{"name": other, "op": "eq", "value": 2}]}
+    assert titles(search.post(alice, **body)) == ["a"]
+
+
+def test_a_shared_documents_values_are_typed_by_the_owners_fields(search, db, alice, bob):
+    # Bob has no field "Code"; Alice's is text, so 2024 is the text "2024", not a number.
+    folder = make_folder(alice, "shared")["id"]
+    typed_documents(search, alice, {"Code": "text"}, {"coded": {"Code": "2024"}}, parent_id=folder)
+    role = make_role(alice, "viewer", VIEWER)
+    response = share(alice, [folder], [role], user_ids=[bob.user.id])
+    assert response.status_code == 204, response.text
+    assert set(search.run_indexer()) <= {"succeeded"}
+    assert search.titles(bob, "cf.code:2024") == ["coded"]
+
+
 def test_dates(search, alice):
     old = search.upload(alice, "old", ["letter"])
     new = search.upload(alice, "new", ["letter"])
@@ -130,6 +246,7 @@ def test_dates(search, alice):
     assert search.titles(alice, "created:[2024-01-01 TO 2024-12-31]") == ["new"]
     assert search.titles(alice, "created:2023") == ["old"]
     assert search.titles(alice, "created:2023-12-31") == ["old"]
+    assert search.titles(alice, 'created:"2023-12-31"') == ["old"]
     assert search.titles(alice, "letter created:<2024-06-01") == ["old"]
     assert search.titles(alice, "letter created:<=2024-06-01") == ["new", "old"]
     assert search.titles(alice, "created:{2023-12-31 TO *]") == ["new"]
@@ -162,6 +279,8 @@ def test_folder_subtree_and_kind(search, alice):
         ("a OR", 5),
         ("(a b", 5),
         ("a)", 2),
+        # Counted from the query's start, not from the last line break.
+        ("aaa\nb)", 6),
         ("*", 1),
         ("tag:[a TO b]", 1),
         ("created:[yesterday TO 2024]", 1),

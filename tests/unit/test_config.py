@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from quire.core.config import Settings, normalize_database_url
+from quire.core.config import ConfigError, Settings, normalize_database_url, read_settings
 
 
 @pytest.fixture(autouse=True)
@@ -91,3 +91,25 @@ def test_the_bucket_modes_need_a_bucket(
         Settings()
     monkeypatch.setenv("PAPERMERGE__S3__BUCKET_NAME", "documents")  # upstream's key works too
     assert Settings().s3.bucket_name == "documents"
+
+
+def test_a_config_file_that_is_not_toml_is_one_line_saying_where(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "quire.toml"
+    config.write_text("[main]\nmax_pages_per_document = \n")
+    monkeypatch.setenv("QUIRE_CONFIG", str(config))
+    with pytest.raises(ConfigError) as caught:
+        read_settings()
+    assert str(caught.value) == f"{config} is not valid TOML: Invalid value (at line 2, column 26)"
+
+
+def test_an_invalid_value_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUIRE__MAIN__MAX_FILE_SIZE_MB", "lots")
+    monkeypatch.setenv("QUIRE__MAIN__MAX_PAGES_PER_DOCUMENT", "0")
+    with pytest.raises(ConfigError) as caught:
+        read_settings()
+    message = str(caught.value)
+    assert message.startswith("invalid settings: main.max_file_size_mb: Input should be")
+    assert "; main.max_pages_per_document: Input should be greater than" in message
+    assert "\n" not in message

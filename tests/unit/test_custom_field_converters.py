@@ -91,11 +91,6 @@ def test_text_refuses(raw: object, message: str) -> None:
     assert refused("text", raw) == message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # DID NOT RAISE
-    reason="finding: NUL is accepted, and PostgreSQL refuses it in text (a 500 there)",
-)
 def test_text_refuses_a_nul_character() -> None:
     with pytest.raises(InvalidValue):
         convert_value("text", "a\x00b")
@@ -122,7 +117,6 @@ def test_text_refuses_a_nul_character() -> None:
         (INT_MIN, INT_MIN),
         (str(INT_MAX), INT_MAX),
         (str(INT_MIN), INT_MIN),
-        ("١٢", 12),  # what int() reads, the converter reads: other scripts' digits too
     ],
 )
 def test_int_accepts_whole_numbers(raw: object, value: int) -> None:
@@ -145,6 +139,9 @@ def test_int_accepts_whole_numbers(raw: object, value: int) -> None:
         (4.5, "must be a whole number"),
         ("1e3", "must be a whole number"),
         ("1_000", "must be a whole number"),
+        # ASCII digits only, as for every type: int() would read these.
+        ("\u0661\u0662", "must be a whole number"),  # Arabic-Indic 12
+        ("\uff11\uff12", "must be a whole number"),  # fullwidth 12
         ("0x10", "must be a whole number"),
         ("1 000", "must be a whole number"),
         ("--1", "must be a whole number"),
@@ -175,7 +172,6 @@ def test_int_refuses(raw: object, message: str) -> None:
         ("-.5", -0.5),
         ("1e5", 100000.0),
         ("1E-3", 0.001),
-        ("1_000", 1000.0),
         (1e308, 1e308),
         ("1.7976931348623157e308", 1.7976931348623157e308),
         (INT_MAX + 1, 9.223372036854776e18),
@@ -197,6 +193,10 @@ def test_float_accepts_numbers(raw: object, value: float) -> None:
         ("abc", "must be a number"),
         ("1,5", "must be a number"),
         ("0x10", "must be a number"),
+        # No Python digit separators and no other scripts' digits: float() reads both.
+        ("1_000", "must be a number"),
+        ("\u0661\u0662", "must be a number"),  # Arabic-Indic 12
+        ("\uff11.\uff15", "must be a number"),  # fullwidth 1.5
         (True, "must be a number"),
         (Decimal("1.5"), "must be a number"),
         ([1.5], "must be a number"),
@@ -206,11 +206,6 @@ def test_float_refuses(raw: object, message: str) -> None:
     assert refused("float", raw) == message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="finding: an integer past a float's range raises OverflowError (a 500 through the API)",
-)
 @pytest.mark.parametrize("raw", [10**400, -(10**400)], ids=["1e400", "-1e400"])
 def test_float_refuses_an_integer_too_large_for_a_float(raw: int) -> None:
     assert refused("float", raw) == "must be a finite number"
@@ -231,7 +226,6 @@ def test_float_refuses_an_integer_too_large_for_a_float(raw: int) -> None:
         (0.1, Decimal("0.10")),
         (0.29, Decimal("0.29")),
         ("1e2", Decimal("100.00")),
-        ("1_000", Decimal("1000.00")),
         ("9999999999999.99", Decimal("9999999999999.99")),
         ("-9999999999999.99", Decimal("-9999999999999.99")),
         (9999999999999.99, Decimal("9999999999999.99")),
@@ -263,6 +257,8 @@ def test_monetary_accepts_amounts_of_two_decimal_places(raw: object, value: Deci
         ("abc", "must be an amount such as 12.50"),
         ("12,50", "must be an amount such as 12.50"),
         ("€12", "must be an amount such as 12.50"),
+        ("1_000", "must be an amount such as 12.50"),
+        ("\u0661\u0662", "must be an amount such as 12.50"),  # Arabic-Indic 12
         (True, "must be an amount such as 12.50"),
         (Decimal("1.5"), "must be an amount such as 12.50"),
         ([12], "must be an amount such as 12.50"),
@@ -270,6 +266,14 @@ def test_monetary_accepts_amounts_of_two_decimal_places(raw: object, value: Deci
 )
 def test_monetary_refuses(raw: object, message: str) -> None:
     assert refused("monetary", raw) == message
+
+
+@pytest.mark.parametrize("raw", ["-0", "-0.00", -0.0, "-0e5", 0])
+def test_a_zero_amount_has_no_sign(raw: object) -> None:
+    result = convert_value("monetary", raw)
+    assert str(result) == "0.00"
+    assert isinstance(result, Decimal)
+    assert not result.is_signed()
 
 
 def test_the_monetary_limit_is_what_the_column_holds() -> None:
@@ -305,6 +309,7 @@ def test_date_accepts_iso_days(raw: str, value: date) -> None:
         ("2024-05", "must be a date as YYYY-MM-DD"),
         ("2024-05-01T00:00", "must be a date as YYYY-MM-DD"),
         ("01.05.2024", "must be a date as YYYY-MM-DD"),
+        ("\uff12\uff10\uff12\uff14-05-01", "must be a date as YYYY-MM-DD"),  # fullwidth 2024
         (20240101, "must be a date as YYYY-MM-DD"),
         (True, "must be a date as YYYY-MM-DD"),
     ],
@@ -329,7 +334,20 @@ def test_yearmonth_is_the_first_day_of_its_month(raw: str, value: date) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["2024-13", "2024-00", "0000-01", "2024-5", "10000-01", "2024-05-01", "2024/05", 202405, True],
+    [
+        "2024-13",
+        "2024-00",
+        "0000-01",
+        "2024-5",
+        "10000-01",
+        "2024-05-01",
+        "2024/05",
+        202405,
+        True,
+        "\uff12\uff10\uff12\uff14-05",  # fullwidth 2024
+        "\u0662\u0660\u0662\u0664-\u0660\u0665",  # Arabic-Indic 2024-05
+        "2024-05\n-",
+    ],
 )
 def test_yearmonth_refuses(raw: object) -> None:
     assert refused("yearmonth", raw) == "must be a month as YYYY-MM"
@@ -378,11 +396,6 @@ def test_only_a_monetary_field_has_a_currency() -> None:
     check_extra_data("text", {"currency": "whatever"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # DID NOT RAISE
-    reason="finding: the pattern ends in $, which also matches before a final newline",
-)
 def test_a_currency_with_a_trailing_newline_is_refused() -> None:
     with pytest.raises(InvalidValue):
         check_extra_data("monetary", {"currency": "EUR\n"})

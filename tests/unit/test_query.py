@@ -170,11 +170,6 @@ def test_ranges_and_comparisons(query: str, tree: Node) -> None:
     assert parse(query) == tree
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=QuerySyntaxError,
-    reason="finding: a value cannot start with '-', so no negative number can be searched for",
-)
 @pytest.mark.parametrize(
     ("query", "tree"),
     [
@@ -184,6 +179,37 @@ def test_ranges_and_comparisons(query: str, tree: Node) -> None:
     ],
 )
 def test_a_custom_field_value_may_be_negative(query: str, tree: Node) -> None:
+    assert parse(query) == tree
+
+
+@pytest.mark.parametrize(
+    ("query", "tree"),
+    [
+        # A - where a term may start is NOT, also before a number.
+        ("-5", Not(word("5"))),
+        ("a -5", And((word("a"), Not(word("5"))))),
+        ("cf.x:5 -3", And((Exact("cf.x", "5", 1), Not(word("3"))))),
+        ("-cf.x:-5", Not(Exact("cf.x", "-5", 2))),
+        ("NOT cf.x:<-1", Not(Range("cf.x", None, "-1", True, False, 5))),
+        ("cf.x:[-10 TO -.5}", Range("cf.x", "-10", "-.5", True, False, 1)),
+        ("cf.x: -5", Exact("cf.x", "-5", 1)),
+    ],
+)
+def test_a_minus_is_not_before_a_term_and_a_sign_in_a_value(query: str, tree: Node) -> None:
+    assert parse(query) == tree
+
+
+@pytest.mark.parametrize(
+    ("query", "tree"),
+    [
+        ('created:"2024-05-01"', Range("created", "2024-05-01", "2024-05-01", column=1)),
+        (
+            'updated:"2024-05-01 10:00"',
+            Range("updated", "2024-05-01 10:00", "2024-05-01 10:00", column=1),
+        ),
+    ],
+)
+def test_quotes_around_a_date_only_keep_it_together(query: str, tree: Node) -> None:
     assert parse(query) == tree
 
 
@@ -220,6 +246,14 @@ def test_a_custom_field_value_may_be_negative(query: str, tree: Node) -> None:
         ("cf.x:[1 2]", "unexpected '2'", 9),
         ("cf.x:[1 to 2]", "unexpected 'to'", 9),
         ("é)", "unexpected ')'", 2),
+        # Only a number may follow a field with a minus.
+        ("cf.x:-abc", "unexpected '-'", 6),
+        ("title:-x", "unexpected '-'", 7),
+        ("cf.x:--5", "unexpected '-'", 6),
+        # Columns count from the query's start, line breaks included.
+        ('a\n"b', "a phrase is not closed", 3),
+        ("a\nb\n=c", "unexpected character '='", 5),
+        ("a\n\n)", "unexpected ')'", 4),
     ],
 )
 def test_malformed_queries_say_what_and_where(query: str, message: str, column: int) -> None:
@@ -245,16 +279,17 @@ def test_a_field_refuses_a_value_it_cannot_take(query: str, message: str) -> Non
         parse(query)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="finding: lark's column counts from the last line break, not from the query start",
-)
 def test_a_column_past_a_line_break_counts_from_the_query_start() -> None:
     """The column locates the error in the query as sent, which may hold a newline."""
     with pytest.raises(QuerySyntaxError) as caught:
         parse("aaa\nb)")
     assert caught.value.column == 6
+
+
+def test_a_fields_column_past_a_line_break_counts_from_the_query_start() -> None:
+    assert parse("a\n\ntag:x") == And((word("a"), Exact("tag", "x", 4)))
+    with pytest.raises(QuerySyntaxError, match=r"^title: takes a word, not a range at column 3$"):
+        parse("a\ntitle:[a TO b]")
 
 
 # --- the bounds: length, terms and nesting --------------------------------------------------------

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from quire.core.config import Settings, get_settings
@@ -17,8 +18,13 @@ if TYPE_CHECKING:
 console = Console(stderr=True)
 
 
+# sysexits.h's EX_CONFIG: the settings (file or environment) cannot be read.
+EXIT_CONFIG = 78
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
-    console.print(f"[red]error:[/red] {message}")
+    """Print ``error: message`` (as written: brackets in it are no markup) and exit."""
+    console.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(code)
 
 

@@ -80,6 +80,18 @@ class LazyGroup(TyperGroup):
         for entry in self.entries:
             self.add_command(LazyCommand(entry))
 
+    def invoke(self, ctx: _click.Context) -> Any:
+        """Run the command; settings that cannot be read end it with their one-line reason and
+        exit code 78 (EX_CONFIG), not a traceback, whichever command read them first."""
+        # Imported here, after any --help: every command reads the settings anyway.
+        from quire.cli.common import EXIT_CONFIG, fail
+        from quire.core.config import ConfigError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            fail(f"the settings cannot be read: {exc}", code=EXIT_CONFIG)
+
 
 def lazy_group(entries: tuple[Entry, ...]) -> type[LazyGroup]:
     """A LazyGroup class for these entries (Typer takes a class, not an instance)."""

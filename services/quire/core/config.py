@@ -3,24 +3,37 @@
 Precedence, highest first: ``QUIRE__SECTION__KEY`` env vars, ``PAPERMERGE__SECTION__KEY`` env vars
 (drop-in compatibility with Papermerge 3.5 deployment docs), the TOML file
 (``$QUIRE_CONFIG`` or ``/etc/quire/quire.toml``), then the defaults below.
+
+``get_settings`` reads them once; settings that cannot be read (a file that is not TOML or
+cannot be opened, an invalid value) raise ``ConfigError`` with one line saying where and why,
+which the ``quire`` command prints instead of a traceback.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tomllib
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -300,8 +313,7 @@ class Settings(BaseSettings):
         papermerge_env = EnvSettingsSource(
             settings_cls, env_prefix="PAPERMERGE__", env_nested_delimiter="__"
         )
-        config_file = Path(os.environ.get("QUIRE_CONFIG", DEFAULT_CONFIG_FILE))
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file)
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
         return (init_settings, env_settings, papermerge_env, toml)
 
 
@@ -318,6 +330,34 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def config_file() -> Path:
+    """The TOML file settings are read from (it need not exist)."""
+    return Path(os.environ.get("QUIRE_CONFIG", DEFAULT_CONFIG_FILE))
+
+
+class ConfigError(ValueError):
+    """The settings cannot be read; the message, one line, says where and why."""
+
+
+def read_settings() -> Settings:
+    """The settings, or ConfigError: what pydantic-settings and tomllib raise, said in a line."""
+    try:
+        return Settings()
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_file()} is not valid TOML: {exc}") from exc
+    except OSError as exc:  # unreadable, a directory...
+        raise ConfigError(f"{config_file()} cannot be read: {exc.strerror or exc}") from exc
+    except SettingsError as exc:  # e.g. a variable that should hold JSON does not
+        raise ConfigError(str(exc).replace("\n", " ")) from exc
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(map(str, error['loc']))}: {error['msg']}" if error["loc"] else error["msg"]
+            for error in exc.errors()
+        ]
+        raise ConfigError(f"invalid settings: {'; '.join(problems)}") from exc
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings, read once (``read_settings``: ConfigError if they cannot be)."""
+    return read_settings()

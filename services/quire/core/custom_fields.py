@@ -32,11 +32,14 @@ from quire.core.models.custom_fields import MONETARY_PRECISION, MONETARY_SCALE, 
 TEXT_MAX_LENGTH = 10_000
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 MONETARY_LIMIT = Decimal(10) ** (MONETARY_PRECISION - MONETARY_SCALE)
-CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+# Matched whole (``fullmatch``: ``$`` would let a final newline through). Digits are ASCII
+# digits for every type (``re.ASCII``; ``int()`` and ``float()`` would also read "١٢"), and no
+# type takes Python's ``_`` between digits.
+CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 # Digits enough for any 64-bit number; Python refuses to parse very long ones anyway.
-_INTEGER = re.compile(r"^[+-]?\d{1,20}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_YEARMONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_INTEGER = re.compile(r"[+-]?\d{1,20}", re.ASCII)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_YEARMONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 _BOOLEANS = {"true": True, "false": False}
 VALUE_COLUMNS = (
     "value_text",
@@ -72,11 +75,14 @@ def _to_text(raw: object) -> str:
         raise InvalidValue("must be a string")
     if len(raw) > TEXT_MAX_LENGTH:
         raise InvalidValue(f"must be at most {TEXT_MAX_LENGTH} characters long")
+    # PostgreSQL cannot store it in text (a 500 there); SQLite and MariaDB would.
+    if "\x00" in raw:
+        raise InvalidValue("must not contain the NUL character (U+0000)")
     return raw
 
 
 def _to_int(raw: object) -> int:
-    if isinstance(raw, str) and _INTEGER.match(raw.strip()):
+    if isinstance(raw, str) and _INTEGER.fullmatch(raw.strip()):
         raw = int(raw.strip())
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
@@ -88,15 +94,26 @@ def _to_int(raw: object) -> int:
     return raw
 
 
+def _plain_number_text(raw: str) -> bool:
+    """Text ``float()`` and ``Decimal()`` may read: ASCII, and no ``_`` between digits."""
+    return raw.isascii() and "_" not in raw
+
+
 def _to_float(raw: object) -> float:
     if isinstance(raw, str):
+        text = raw.strip()
+        if not _plain_number_text(text):
+            raise InvalidValue("must be a number")
         try:
-            raw = float(raw.strip())
+            raw = float(text)
         except ValueError:
             raise InvalidValue("must be a number") from None
     if not isinstance(raw, int | float) or isinstance(raw, bool):
         raise InvalidValue("must be a number")
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:  # a JSON integer past a float's range, 1 and 400 zeros
+        raise InvalidValue("must be a finite number") from None
     if not math.isfinite(value):
         raise InvalidValue("must be a finite number")
     return value
@@ -104,6 +121,8 @@ def _to_float(raw: object) -> float:
 
 def _to_monetary(raw: object) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise InvalidValue("must be an amount such as 12.50")
+    if isinstance(raw, str) and not _plain_number_text(raw.strip()):
         raise InvalidValue("must be an amount such as 12.50")
     try:
         # str() of a float is its shortest round-trip form: 12.5, not 12.4999999...
@@ -118,11 +137,12 @@ def _to_monetary(raw: object) -> Decimal:
     cents = Decimal(1).scaleb(-MONETARY_SCALE)
     if value != value.quantize(cents, rounding=ROUND_DOWN):
         raise InvalidValue(f"must have at most {MONETARY_SCALE} decimal places")
-    return value.quantize(cents)
+    # -0 is 0: no amount is stored, shown or compared as -0.00.
+    return value.quantize(cents).copy_abs() if value.is_zero() else value.quantize(cents)
 
 
 def _to_date(raw: object) -> date:
-    if not isinstance(raw, str) or not _DATE.match(raw.strip()):
+    if not isinstance(raw, str) or not _DATE.fullmatch(raw.strip()):
         raise InvalidValue("must be a date as YYYY-MM-DD")
     try:
         return date.fromisoformat(raw.strip())
@@ -139,7 +159,7 @@ def _to_bool(raw: object) -> bool:
 
 
 def _to_yearmonth(raw: object) -> date:
-    match = _YEARMONTH.match(raw.strip()) if isinstance(raw, str) else None
+    match = _YEARMONTH.fullmatch(raw.strip()) if isinstance(raw, str) else None
     if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
         raise InvalidValue("must be a month as YYYY-MM")
     return date(int(match[1]), int(match[2]), 1)
@@ -185,7 +205,7 @@ def check_extra_data(field_type: str, extra_data: object) -> None:
     if field_type == CustomFieldType.monetary and isinstance(extra_data, dict):
         currency = extra_data.get("currency")
         if currency is not None and not (
-            isinstance(currency, str) and CURRENCY_PATTERN.match(currency)
+            isinstance(currency, str) and CURRENCY_PATTERN.fullmatch(currency)
         ):
             raise InvalidValue("currency must be a three-letter ISO 4217 code such as EUR")
 

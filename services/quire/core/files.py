@@ -34,6 +34,17 @@ EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", TIFF: ".tiff"}
 # PDFium is not thread-safe, and FastAPI runs sync endpoints in a thread pool.
 PDFIUM_LOCK = threading.Lock()
 
+# Pillow's own decompression-bomb check (in ``Image.open``: a warning above MAX_IMAGE_PIXELS,
+# an error at twice it; 89 megapixels by default) would refuse, before ours and in its own
+# words, images the settings allow (180 megapixels by default, configurable), or let through
+# what they do not, depending on the last value someone set. The limit that counts is ours:
+# ``_check_image`` reads every frame's size from its header, at exactly
+# ``Limits.max_image_pixels``, before any pixel is decoded, and every image this process opens
+# (``inspect``, then ``image_to_pdf``) goes through it first. So Pillow's check is switched off
+# once, here, for the process, and nothing changes it per call. (OCR runs OCRmyPDF in child
+# processes of a fork server that does not import this module: their Pillow keeps its default.)
+Image.MAX_IMAGE_PIXELS = None
+
 
 class UnacceptableFile(ValueError):
     """The upload cannot be stored as a document; the message says why."""
@@ -146,11 +157,11 @@ def _check_image(path: Path, limits: Limits) -> int:
     """The image's frame count, once its header says it is within the limits.
 
     Sizes and frame counts come from the headers (a TIFF's frame is a directory read, not a
-    decode) and are checked before any pixel is decoded: Pillow only refuses at twice its
-    MAX_IMAGE_PIXELS. Only the first frame is decoded, to refuse a broken file here; the other
-    frames are decoded once, by the conversion to PDF, which the total budget bounds.
+    decode) and are checked before any pixel is decoded (Pillow's own check is off, see
+    ``Image.MAX_IMAGE_PIXELS`` above). Only the first frame is decoded, to refuse a broken file
+    here; the other frames are decoded once, by the conversion to PDF, which the total budget
+    bounds.
     """
-    Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:
         with Image.open(path) as image:
             frames, total = 0, 0
@@ -174,8 +185,7 @@ def _check_image(path: Path, limits: Limits) -> int:
             image.load()
             return frames
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        # Pillow's own check at open: an error at twice its limit, a warning (an error where
-        # warnings are) above it. The header check below it is ours, at exactly the limit.
+        # Only if something set Pillow's limit again after this module did: still too large.
         raise _too_many_pixels(limits) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, UnacceptableFile):

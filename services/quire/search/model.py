@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from quire.core import access
@@ -100,8 +101,59 @@ class IndexedNode:
 
 
 def custom_field_key(name: str) -> str:
-    """A custom field's name as queries and engines spell it: ``Total Amount`` → total_amount."""
-    return re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_") or "_"
+    """A custom field's name as queries and engines spell it: ``Total Amount`` → total_amount.
+
+    The key is a field-name fragment both engines take (``[a-z0-9_]``), found from the name
+    as a query writes it (``cf.<name>``), so it ignores what a query cannot tell apart. The
+    name is case-folded (and NFC-normalized), and every run of characters other than letters
+    and digits (of any script) becomes one ``_``, without ``_`` at the ends: its *words*.
+
+    - Words of ASCII letters and digits only are the key (``  Net (EUR) `` → ``net_eur``;
+      ``""`` → ``_``): the keys indexes have always held for such names.
+    - Other words are folded to ASCII (NFKD, accents dropped, what is still not ASCII dropped
+      too, runs of dropped characters one ``_``), followed by ``_`` and 8 hex digits of the
+      SHA-256 of the words: ``Ümlaut`` → ``umlaut_e30af24e``, ``Цена`` → ``_ba272c37``,
+      ``Größe`` → ``grosse_d179961a``. So names whose words differ have different keys (two
+      Cyrillic names are no longer both ``_``, ``Ümlaut`` no longer ``mlaut``), and
+      ``cf.größe``, ``cf.GRÖSSE`` and ``cf.Größe`` name the same field.
+
+    Names with the same words share a key, as they always did: ``Total Amount``,
+    ``total-amount`` and ``Total (Amount)`` are one field to a query.
+    """
+    folded = unicodedata.normalize("NFC", name.casefold())
+    # ``\W`` is Unicode-aware: letters and digits of every script are kept.
+    words = re.sub(r"[\W_]+", "_", folded).strip("_")
+    if words.isascii():
+        return words or "_"
+    ascii_words = "".join(
+        c for c in unicodedata.normalize("NFKD", words) if not unicodedata.combining(c)
+    )
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_words.lower()).strip("_")
+    digest = hashlib.sha256(words.encode()).hexdigest()[:8]
+    return f"{base}_{digest}"
+
+
+def custom_field_types(
+    session: Session, user_id: uuid.UUID, keys: Iterable[str]
+) -> dict[str, set[str]]:
+    """For binding a query (``binding.bind``): the types of the custom fields with these keys
+    that the user may meet in results, their own and those of the users who share nodes with
+    them (a node belongs to the owner of its folder, so their fields are all it can have)."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    owners = select(Node.user_id).where(Node.id.in_(access.shared_with(user_id)))
+    rows = session.execute(
+        select(CustomField.name, CustomField.type)
+        .where(or_(CustomField.user_id == user_id, CustomField.user_id.in_(owners)))
+        .distinct()
+    )
+    types: dict[str, set[str]] = defaultdict(set)
+    for name, field_type in rows:
+        key = custom_field_key(name)
+        if key in wanted:
+            types[key].add(field_type)
+    return dict(types)
 
 
 def with_descendants(session: Session, node_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:

@@ -7,12 +7,19 @@
     (a OR b) c                    grouping
     title:report  tag:paid  type:invoice  lang:deu
     cf.amount:>100  cf.amount:[100 TO 200]  cf.vendor:"ACME Corp"
-    created:[2024-01-01 TO 2024-12-31]  updated:>=2024-06-01
+    cf.balance:-5  cf.balance:<-100  cf.balance:[-10 TO 0]
+    created:[2024-01-01 TO 2024-12-31]  updated:>=2024-06-01  created:"2024-05-01"
+
+A ``-`` before a term means NOT (``-draft``, ``-tag:paid``, ``-cf.x:5``); right after a field,
+a comparison or a range's bracket or ``TO``, where no NOT can stand, a ``-`` followed by a digit
+or a point starts a negative number (``cf.x:-5`` is "x is -5", ``-cf.x:5`` "x is not 5").
 
 User input never reaches an engine as query syntax: the backends build their queries from this
 tree (Tantivy's query objects; escaped terms for Solr), and the permission filter is added by
 the search service beside it, never inside what the user wrote. A malformed query raises
-``QuerySyntaxError`` with the column where it went wrong.
+``QuerySyntaxError`` with the column where it went wrong: the 1-based position of the character
+in the whole query, every character counting as one, a line break included (lark counts columns
+from the last line break; we do not, so a column is the same on one line or several).
 """
 
 from __future__ import annotations
@@ -57,10 +64,10 @@ GRAMMAR = r"""
      | PHRASE                                 -> phrase
      | PREFIX                                 -> prefix
      | WORD                                   -> word
-?value: PHRASE | PREFIX | WORD | range | compare
+?value: PHRASE | PREFIX | WORD | NEGATIVE | range | compare
 range: RANGE_OPEN bound _TO bound RANGE_CLOSE
-?bound: WORD | STAR
-compare: CMP WORD
+?bound: WORD | NEGATIVE | STAR
+compare: CMP (WORD | NEGATIVE)
 
 _OR.3: /OR(?=[\s()]|$)/
 _AND.3: /AND(?=[\s()]|$)/
@@ -70,6 +77,9 @@ FIELD.2: /(title|tags?|type|lang|created|updated|cf\.[\w-]+):/i
 PHRASE: /"[^"]*"/
 PREFIX.1: /[^\s"()\[\]{}<>=*\-][^\s"()\[\]{}<>=*]*\*/
 WORD: /[^\s"()\[\]{}<>=*\-][^\s"()\[\]{}<>=*]*/
+// Only where a value is expected (lark's contextual lexer tries no other terminal there), so
+// a "-" before a term is still MINUS: NOT.
+NEGATIVE: /-[0-9.][^\s"()\[\]{}<>=*]*/
 MINUS: "-"
 CMP: />=|<=|>|</
 STAR: "*"
@@ -82,7 +92,8 @@ _PARSER = Lark(GRAMMAR, parser="lalr", maybe_placeholders=False)
 
 
 class QuerySyntaxError(ValueError):
-    """The query cannot be understood; ``column`` (1-based) says where."""
+    """The query cannot be understood; ``column`` says where: the 1-based position of the
+    character in the whole query (not in its line), None where no one place is to blame."""
 
     def __init__(self, message: str, column: int | None = None) -> None:
         where = f" at column {column}" if column else ""
@@ -167,17 +178,18 @@ def parse(query: str) -> Node:
             )
         node = _ToNodes().transform(tree)
     except UnexpectedCharacters as exc:
-        character = query[exc.pos_in_stream or 0]
+        position = exc.pos_in_stream or 0
+        character = query[position]
         if character == '"':
-            raise QuerySyntaxError("a phrase is not closed", exc.column) from None
-        raise QuerySyntaxError(f"unexpected character {character!r}", exc.column) from None
+            raise QuerySyntaxError("a phrase is not closed", position + 1) from None
+        raise QuerySyntaxError(f"unexpected character {character!r}", position + 1) from None
     except UnexpectedEOF:
         raise QuerySyntaxError("the query ends too early", len(query) + 1) from None
     except UnexpectedInput as exc:
         token = getattr(exc, "token", None)
         if token is None or token.type == "$END":
             raise QuerySyntaxError("the query ends too early", len(query) + 1) from None
-        raise QuerySyntaxError(f"unexpected {str(token)!r}", exc.column) from None
+        raise QuerySyntaxError(f"unexpected {str(token)!r}", _column(token)) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, QuerySyntaxError):
             raise exc.orig_exc from None
@@ -221,6 +233,12 @@ def _unquote(token: Token) -> str:
     return str(token)[1:-1]
 
 
+def _column(token: Token) -> int | None:
+    """Where a token starts in the whole query, 1-based (lark's ``column`` restarts after each
+    line break)."""
+    return None if token.start_pos is None else token.start_pos + 1
+
+
 class _ToNodes(Transformer[Token, Node]):
     def any_of(self, items: list[Node]) -> Node:
         return items[0] if len(items) == 1 else Or(tuple(items))
@@ -250,7 +268,7 @@ class _ToNodes(Transformer[Token, Node]):
             high=None if high == "*" else str(high),
             include_low=opening == "[",
             include_high=closing == "]",
-            column=opening.column,
+            column=_column(opening),
         )
 
     def compare(self, items: list[Token]) -> Range:
@@ -263,7 +281,7 @@ class _ToNodes(Transformer[Token, Node]):
             high=high,
             include_low=operator == ">=" or low is None,
             include_high=operator == "<=" or high is None,
-            column=items[0].column,
+            column=_column(items[0]),
         )
 
     def fielded(self, items: list[Token | Range]) -> Node:
@@ -271,14 +289,15 @@ class _ToNodes(Transformer[Token, Node]):
         assert isinstance(field_token, Token)
         field = str(field_token)[:-1].lower()
         field = "tag" if field == "tags" else field
-        column = field_token.column
+        column = _column(field_token)
         if isinstance(value, Range):
             if field not in DATE_FIELDS and not field.startswith(CUSTOM_FIELD_PREFIX):
                 raise QuerySyntaxError(f"{field}: takes a word, not a range", column)
             return replace(value, field=field, column=column)
-        if field in DATE_FIELDS:
-            return Range(field, str(value), str(value), column=column)
+        # Quotes only keep a value together: "2024-05-01" is the date 2024-05-01.
         text = _unquote(value) if value.type == "PHRASE" else str(value)
+        if field in DATE_FIELDS:
+            return Range(field, text, text, column=column)
         if field == "title":
             if value.type == "PREFIX":
                 return Text(text[:-1], "prefix", "title")

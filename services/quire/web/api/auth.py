@@ -47,6 +47,7 @@ from quire.core.db import utcnow
 from quire.core.models import LoginFailure
 from quire.core.security import create_access_token
 from quire.core.users import authenticate
+from quire.web.api.common import NoNul
 from quire.web.client import client_address
 from quire.web.deps import AppSettings, DbSession, user_scopes
 
@@ -60,7 +61,7 @@ _KEY_LENGTH = 200  # login_failures.key
 
 
 class UserCredentials(BaseModel):
-    username: str = Field(min_length=1, max_length=150)
+    username: Annotated[str, Field(min_length=1, max_length=150), NoNul]
     password: str = Field(min_length=1, max_length=1024)
     # Accepted for compatibility with upstream clients; only the database provider exists.
     provider: str = "db"

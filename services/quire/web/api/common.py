@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import HTTPException, Query, status
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -36,6 +36,19 @@ MAX_PAGE_SIZE = 1000
 MAX_PAGE_NUMBER = 1_000_000
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)]
+
+
+def _without_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
+# For every text the API takes that reaches the database: names, titles, descriptions, list
+# filters (``Annotated[str, ..., NoNul]``). PostgreSQL refuses NUL in text (that was a 500)
+# while SQLite and MariaDB store it; refused on all three, a 422 naming the field.
+# (Custom-field text values are checked by their converter, ``core.custom_fields``.)
+NoNul = AfterValidator(_without_nul)
 
 
 class Paginated(BaseModel, Generic[ItemT]):

@@ -30,12 +30,14 @@ from quire.core.definitions import create_custom_field as create_field
 from quire.core.definitions import delete_custom_field as delete_field
 from quire.core.definitions import update_custom_field as update_field
 from quire.core.models import CustomFieldType, CustomFieldValue
-from quire.web.api.common import PageParams, Paginated, page, page_params
+from quire.web.api.common import NoNul, PageParams, Paginated, page, page_params
 from quire.web.deps import DbSession, require
 
 router = APIRouter(prefix="/custom-fields", tags=["custom-fields"])
 
-FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FieldName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+]
 # Upstream's is a free string; a JSON object is kept as an object.
 ExtraData = str | dict[str, Any] | None
 EXTRA_DATA_MAX_LENGTH = 4000
@@ -130,7 +132,7 @@ def list_custom_fields(
     user: Annotated[models.User, require(scopes.CUSTOM_FIELD_VIEW)],
     db: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
-    text: Annotated[str | None, Query(alias="filter", max_length=200)] = None,
+    text: Annotated[str | None, Query(alias="filter", max_length=200), NoNul] = None,
     order_by: FieldOrder = FieldOrder.by_name,
 ) -> Paginated[CustomField]:
     query = own_fields(user)

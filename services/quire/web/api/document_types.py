@@ -29,14 +29,16 @@ from quire.core.definitions import create_document_type as create_type
 from quire.core.definitions import delete_document_type as delete_type
 from quire.core.definitions import update_document_type as update_type
 from quire.core.models.custom_fields import PATH_TEMPLATE_WIDTH
-from quire.web.api.common import PageParams, Paginated, page, page_params
+from quire.web.api.common import NoNul, PageParams, Paginated, page, page_params
 from quire.web.api.custom_fields import CustomField
 from quire.web.deps import DbSession, require
 
 router = APIRouter(prefix="/document-types", tags=["document-types"])
 
-TypeName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-PathTemplate = Annotated[str, StringConstraints(max_length=PATH_TEMPLATE_WIDTH)]
+TypeName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+]
+PathTemplate = Annotated[str, StringConstraints(max_length=PATH_TEMPLATE_WIDTH), NoNul]
 FieldIds = Annotated[list[uuid.UUID], Field(max_length=200)]
 
 
@@ -146,7 +148,7 @@ def list_document_types(
     user: Annotated[models.User, require(scopes.DOCUMENT_TYPE_VIEW)],
     db: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
-    text: Annotated[str | None, Query(alias="filter", max_length=200)] = None,
+    text: Annotated[str | None, Query(alias="filter", max_length=200), NoNul] = None,
     order_by: TypeOrder = TypeOrder.by_name,
 ) -> Paginated[DocumentType]:
     query = own_types(user)

@@ -34,7 +34,7 @@ from quire.core.previews import thumbnail
 from quire.core.storage import Storage as FileStorage
 from quire.core.storage import docver_key
 from quire.core.uploads import UploadConflict, upload_document
-from quire.web.api.common import accessible, accessible_node, not_found
+from quire.web.api.common import NoNul, accessible, accessible_node, not_found
 from quire.web.api.node_schemas import (
     DocumentOut,
     DocumentVersionOut,
@@ -187,7 +187,7 @@ def upload_new_document(
     db: DbSession,
     storage: Storage,
     settings: AppSettings,
-    title: Annotated[str | None, Form(max_length=255)] = None,
+    title: Annotated[str | None, Form(max_length=255), NoNul] = None,
     parent_id: Annotated[uuid.UUID | None, Form()] = None,
     lang: Annotated[str | None, Form(pattern=LANG_PATTERN, max_length=LANG_WIDTH)] = None,
     ocr: Annotated[bool, Form()] = True,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from quire.core import models, scopes
 from quire.web.api.common import (
+    NoNul,
     PageParams,
     Paginated,
     commit_unique,
@@ -29,7 +30,9 @@ from quire.web.deps import DbSession, require
 
 router = APIRouter(prefix="/groups", tags=["groups"])
 
-GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
+GroupName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150), NoNul
+]
 
 
 class Group(BaseModel):

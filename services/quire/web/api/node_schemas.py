@@ -17,9 +17,12 @@ from quire.core.access import NodeAccess
 from quire.core.models import Document, DocumentVersion, Folder, Node, Page
 from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
 from quire.core.scopes import PAGE_VIEW
+from quire.web.api.common import NoNul
 from quire.web.api.tags import NodeTag
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), NoNul
+]
 Breadcrumb = list[tuple[uuid.UUID, str]]
 PREVIEW_SIZES = ("sm", "md", "lg", "xl")
 
@@ -130,7 +133,11 @@ class MoveNodes(BaseModel):
 
 
 TagNames = Annotated[
-    list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]],
+    list[
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+        ]
+    ],
     Field(max_length=500),
 ]
 

@@ -22,6 +22,7 @@ from quire.core import scopes
 from quire.core.models import Folder, Node, Tag, User
 from quire.core.tags import TagChange, TagNameTaken, set_node_tags
 from quire.web.api.common import (
+    NoNul,
     PageParams,
     Paginated,
     accessible,
@@ -70,7 +71,7 @@ def list_children(
     db: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
     order_by: OrderBy | None = None,
-    filter: Annotated[str | None, Query(max_length=255)] = None,
+    filter: Annotated[str | None, Query(max_length=255), NoNul] = None,
 ) -> Paginated[DocumentNodeOut | FolderOut]:
     """One page of a folder's children, folders first unless ``order_by`` says otherwise."""
     # Whoever may see a folder may see all of it: its children need no check of their own.

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from quire.core import models, scopes
 from quire.core import roles as core_roles
 from quire.web.api.common import (
+    NoNul,
     PageParams,
     Paginated,
     page,
@@ -29,7 +30,9 @@ from quire.web.deps import DbSession, require
 
 router = APIRouter(prefix="/roles", tags=["roles"])
 
-RoleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
+RoleName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150), NoNul
+]
 
 
 def _known_scopes(names: list[str]) -> list[str]:

@@ -28,8 +28,9 @@ from quire.search.backend import (
     SearchUnavailable,
     Sort,
 )
-from quire.search.binding import bind
+from quire.search.binding import bind, custom_field_keys
 from quire.search.engines import engine_for
+from quire.search.model import custom_field_types
 from quire.search.query import Node as QueryNode
 from quire.search.query import QuerySyntaxError, all_of, parse
 from quire.web.api.common import not_found
@@ -79,7 +80,7 @@ def search_post(
 
 
 def _search(db: Session, settings: AppSettings, user: User, body: SearchBody) -> SearchResults:
-    tree = _query_tree(body)
+    tree = _query_tree(db, user, body)
     principals = access.principals_for_user(db, user)
     try:
         results = engine_for(settings).search(
@@ -106,9 +107,11 @@ def _search(db: Session, settings: AppSettings, user: User, body: SearchBody) ->
     )
 
 
-def _query_tree(body: SearchBody) -> QueryNode:
+def _query_tree(db: Session, user: User, body: SearchBody) -> QueryNode:
+    """The query and filters as one tree, custom-field values typed by their fields' types."""
     try:
-        return bind(all_of(parse(body.q), body.filters()))
+        tree = all_of(parse(body.q), body.filters())
+        return bind(tree, custom_field_types(db, user.id, custom_field_keys(tree)))
     except QuerySyntaxError as exc:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from quire.core import access, scopes, sharing
 from quire.core.models import Document, Folder, Node, User
 from quire.web.api.common import (
+    NoNul,
     PageParams,
     Paginated,
     accessible,
@@ -173,7 +174,7 @@ def list_shared_nodes(
     db: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
     order_by: OrderBy | None = None,
-    filter: Annotated[str | None, Query(max_length=255)] = None,
+    filter: Annotated[str | None, Query(max_length=255), NoNul] = None,
 ) -> Paginated[ListItem]:
     """The nodes shared with the caller or one of their groups (not what is below them)."""
     criteria = [Node.id.in_(access.shared_with(user.id)), Node.user_id != user.id]

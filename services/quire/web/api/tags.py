@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from quire.core import models, scopes
 from quire.core import tags as core_tags
-from quire.web.api.common import PageParams, Paginated, page, page_params
+from quire.web.api.common import NoNul, PageParams, Paginated, page, page_params
 from quire.web.deps import DbSession, require
 
 router = APIRouter(prefix="/tags", tags=["tags"])
@@ -29,9 +29,11 @@ router = APIRouter(prefix="/tags", tags=["tags"])
 DEFAULT_BG_COLOR = "#c41fff"
 DEFAULT_FG_COLOR = "#ffffff"
 
-TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+TagName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$"), AfterValidator(str.lower)]
-Description = Annotated[str, StringConstraints(max_length=500)]
+Description = Annotated[str, StringConstraints(max_length=500), NoNul]
 
 
 class NodeTag(BaseModel):
@@ -128,7 +130,7 @@ def list_tags(
     user: Annotated[models.User, require(scopes.TAG_VIEW)],
     db: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
-    text: Annotated[str | None, Query(alias="filter", max_length=200)] = None,
+    text: Annotated[str | None, Query(alias="filter", max_length=200), NoNul] = None,
     order_by: TagOrder = TagOrder.by_name,
 ) -> Paginated[Tag]:
     query = _matching(_own_tags(user), text).order_by(*_ORDER[order_by], models.Tag.id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,13 +16,14 @@ from sqlalchemy import select
 from quire.core.db import utcnow
 from quire.core.models import ApiToken
 from quire.core.security import hash_api_token, new_api_token
+from quire.web.api.common import NoNul
 from quire.web.deps import CurrentUser, DbSession
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 
 class NewApiToken(BaseModel):
-    name: str = Field(min_length=1, max_length=150)
+    name: Annotated[str, Field(min_length=1, max_length=150), NoNul]
     # Days until the token stops working; none means it never expires.
     expires_in_days: int | None = Field(default=None, gt=0, le=3650)
 

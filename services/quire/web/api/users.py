@@ -22,15 +22,22 @@ from quire.core import models, scopes
 from quire.core import users as core_users
 from quire.core.security import hash_password
 from quire.core.users import UsernameTaken, create_user
-from quire.web.api.common import PageParams, Paginated, commit_unique, page, page_params
+from quire.web.api.common import (
+    NoNul,
+    PageParams,
+    Paginated,
+    commit_unique,
+    page,
+    page_params,
+)
 from quire.web.api.groups import Group, groups_by_ids
 from quire.web.api.roles import Role, roles_by_ids
 from quire.web.deps import DbSession, Storage, require, user_scopes
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-Username = Annotated[str, Field(min_length=1, max_length=150)]
-Email = Annotated[str, Field(max_length=254)]
+Username = Annotated[str, Field(min_length=1, max_length=150), NoNul]
+Email = Annotated[str, Field(max_length=254), NoNul]
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
 
 # What user_scopes() reads, loaded up front instead of lazily per user.
