@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 DATA   ?= $(CURDIR)/.quire
 PORT   ?= 12000
 ADMIN_PASSWORD ?= admin
+# pytest workers: more than the 2 cores here, since many tests wait on real processes
+# (servers, workers, OCR, leases running out) rather than compute.
+TEST_WORKERS ?= 3
 WHEELHOUSE ?= dist/wheelhouse
 WHEELHOUSE_PYTHON ?= /usr/bin/python3
 SCENARIO ?= default
@@ -40,11 +43,11 @@ run: $(BIN)/quire
 ## Run the whole test suite against real SQLite, PostgreSQL and MariaDB
 test: $(BIN)/quire
 	scripts/test-services.sh start > .test-services.env
-	. ./.test-services.env && $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	. ./.test-services.env && $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## Only SQLite, no services: Solr and S3 tests skip, saying so
 test-fast: $(BIN)/quire
-	QUIRE_TEST_DATABASES=sqlite QUIRE_TEST_SERVICES=none $(BIN)/pytest -x -n 2 --dist loadgroup $(PYTEST_ARGS)
+	QUIRE_TEST_DATABASES=sqlite QUIRE_TEST_SERVICES=none $(BIN)/pytest -x -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(BIN)/quire $(BIN)/molecule
 	$(BIN)/ruff check services tests benchmarks molecule scripts
