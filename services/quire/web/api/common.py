@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import HTTPException, Query, status
@@ -122,6 +123,17 @@ def commit_unique(db: Session, conflict: str) -> None:
     except IntegrityError as exc:
         db.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, detail=conflict) from exc
+
+
+@contextmanager
+def refusals_as(answers: dict[type[Exception], int]) -> Iterator[None]:
+    """Answer a core operation's refusals over HTTP: each exception type with its status code,
+    the exception's message as the detail."""
+    try:
+        yield
+    except tuple(answers) as exc:
+        code = next(code for kind, code in answers.items() if isinstance(exc, kind))
+        raise HTTPException(code, detail=str(exc)) from exc
 
 
 def not_found(what: str = "Not Found") -> HTTPException:

@@ -9,8 +9,6 @@ owner's tree: each tree has one owner, and its shares cover all of it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
@@ -28,6 +26,7 @@ from quire.web.api.common import (
     accessible,
     accessible_node,
     page_params,
+    refusals_as,
 )
 from quire.web.api.node_schemas import (
     DocumentNodeOut,
@@ -135,7 +134,7 @@ def update_node(node_id: uuid.UUID, body: UpdateNode, user: Updater, db: DbSessi
         # Upstream asked only for node.update here; a grantee's role must allow moving too.
         accessible(db, user, node_id, Node, scopes.NODE_MOVE)
         target = accessible_node(db, user, body.parent_id, Node, scopes.NODE_UPDATE)
-    with _tree_errors():
+    with refusals_as({core_nodes.TreeError: status.HTTP_400_BAD_REQUEST}):
         core_nodes.update_node(db, node, title=body.title, target=target)
     return for_caller(node_out(node), granted)
 
@@ -150,17 +149,9 @@ def move_nodes(body: MoveNodes, user: Mover, db: DbSession) -> list[uuid.UUID]:
             status.HTTP_400_BAD_REQUEST, detail="the home and inbox folders cannot be moved"
         )
     target = accessible_node(db, user, body.target_id, Node, scopes.NODE_UPDATE)
-    with _tree_errors():
+    with refusals_as({core_nodes.TreeError: status.HTTP_400_BAD_REQUEST}):
         core_nodes.move_nodes(db, nodes, target)
     return body.source_ids
-
-
-@contextmanager
-def _tree_errors() -> Iterator[None]:
-    try:
-        yield
-    except core_nodes.TreeError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
 
 
 @router.delete("/nodes/", response_model=None)

@@ -7,8 +7,7 @@ Upstream guarded ``GET /roles/`` with ``group.view`` (a copy-paste slip); here i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -24,6 +23,7 @@ from quire.web.api.common import (
     Paginated,
     page,
     page_params,
+    refusals_as,
     rows_by_ids,
 )
 from quire.web.deps import DbSession, require
@@ -110,7 +110,7 @@ def create_role(
     _user: Annotated[models.User, require(scopes.ROLE_CREATE)],
     db: DbSession,
 ) -> RoleDetails:
-    with _name_taken():
+    with refusals_as({core_roles.RoleNameTaken: status.HTTP_409_CONFLICT}):
         role = core_roles.create_role(db, body.name, body.scopes)
     return RoleDetails.model_validate(role)
 
@@ -123,7 +123,7 @@ def update_role(
     db: DbSession,
 ) -> RoleDetails:
     role = _get_role(db, role_id)
-    with _name_taken():
+    with refusals_as({core_roles.RoleNameTaken: status.HTTP_409_CONFLICT}):
         core_roles.update_role(db, role, name=body.name, scopes=body.scopes)
     return RoleDetails.model_validate(role)
 
@@ -135,11 +135,3 @@ def delete_role(
     db: DbSession,
 ) -> None:
     core_roles.delete_role(db, _get_role(db, role_id))
-
-
-@contextmanager
-def _name_taken() -> Iterator[None]:
-    try:
-        yield
-    except core_roles.RoleNameTaken as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc

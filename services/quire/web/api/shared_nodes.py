@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Annotated, Self
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -39,6 +39,7 @@ from quire.web.api.common import (
     Paginated,
     accessible,
     page_params,
+    refusals_as,
     rows_by_ids,
 )
 from quire.web.api.groups import groups_by_ids
@@ -122,16 +123,14 @@ class SharedNodeAccessUpdated(BaseModel):
     is_shared: bool  # whether the node is still shared with anyone
 
 
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except access.NotPermitted as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
-    except sharing.SharingError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
-    except sharing.ShareConflict as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+def _refusals() -> AbstractContextManager[None]:
+    return refusals_as(
+        {
+            access.NotPermitted: status.HTTP_403_FORBIDDEN,
+            sharing.SharingError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+            sharing.ShareConflict: status.HTTP_409_CONFLICT,
+        }
+    )
 
 
 def _nodes(
