@@ -45,9 +45,10 @@ test: $(BIN)/quire
 	scripts/test-services.sh start > .test-services.env
 	. ./.test-services.env && $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-## Only SQLite, no services: Solr and S3 tests skip, saying so
+## Only SQLite, no services: Solr and S3 tests skip, saying so; tests marked slow (the schema
+## fuzzing) are left to `make test`
 test-fast: $(BIN)/quire
-	QUIRE_TEST_DATABASES=sqlite QUIRE_TEST_SERVICES=none $(BIN)/pytest -x -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	QUIRE_TEST_DATABASES=sqlite QUIRE_TEST_SERVICES=none $(BIN)/pytest -x -n $(TEST_WORKERS) --dist loadgroup -m 'not slow' $(PYTEST_ARGS)
 
 lint: $(BIN)/quire $(BIN)/molecule
 	$(BIN)/ruff check services tests benchmarks molecule scripts

@@ -212,6 +212,7 @@ def _use_real_ids(
             case.path_parameters[name] = draw(st.sampled_from(ids[kind]))
 
 
+@pytest.mark.slow  # `make test` runs it; `make test-fast` leaves it out
 @pytest.mark.parametrize("part", range(PARTS))
 def test_no_operation_answers_a_server_error(
     part: int,
