@@ -24,6 +24,7 @@ from tests.helpers.cli import run_quire
 from tests.processes import clean_env
 from tests.s3.conftest import (  # noqa: F401  (fixtures, used by name)
     Mode,
+    bucket_env,
     bucket_name,
     mirror,
     objects,
@@ -131,15 +132,7 @@ def _cli_env(mode: Mode, database_url: str, tmp_path: Path) -> dict[str, str]:
     if isinstance(mode.storage, LocalStorage):
         env["QUIRE__MAIN__MEDIA_ROOT"] = str(mode.storage.root)
     if mode.bucket:
-        server = s3_server()
-        env.update(
-            QUIRE__S3__BUCKET_NAME=mode.bucket,
-            QUIRE__S3__ENDPOINT_URL=server["endpoint_url"],
-            QUIRE__S3__ACCESS_KEY_ID=server["access_key_id"],
-            QUIRE__S3__SECRET_ACCESS_KEY=server["secret_access_key"],
-            QUIRE__S3__REGION_NAME="us-east-1",
-            QUIRE__S3__ADDRESSING_STYLE="path",
-        )
+        env.update(bucket_env(mode.bucket))
     if not isinstance(mode.storage, LocalStorage):
         env.update(
             QUIRE__STORAGE__BACKEND="s3", QUIRE__STORAGE__CACHE_DIR=str(tmp_path / "cli-cache")

@@ -35,6 +35,19 @@ def s3_server() -> dict[str, str]:
     }
 
 
+def bucket_env(bucket: str) -> dict[str, str]:
+    """The settings a ``quire`` process needs for the bucket on the test S3 server."""
+    server = s3_server()
+    return {
+        "QUIRE__S3__BUCKET_NAME": bucket,
+        "QUIRE__S3__ENDPOINT_URL": server["endpoint_url"],
+        "QUIRE__S3__ACCESS_KEY_ID": server["access_key_id"],
+        "QUIRE__S3__SECRET_ACCESS_KEY": server["secret_access_key"],
+        "QUIRE__S3__REGION_NAME": "us-east-1",
+        "QUIRE__S3__ADDRESSING_STYLE": "path",
+    }
+
+
 def raw_client():  # type: ignore[no-untyped-def]
     """boto3 as a test sees the bucket: not through Quire's code."""
     server = s3_server()

@@ -6,7 +6,7 @@ import hashlib
 
 from tests import samples
 from tests.processes import QuireProcess, clean_env, quire_serve, wait_for
-from tests.s3.conftest import objects, s3_server
+from tests.s3.conftest import bucket_env, objects
 from tests.tasks.stack import PASSWORD, client_for
 
 
@@ -21,7 +21,6 @@ def cached_files(tmp_path, host):
 def test_upload_on_one_host_ocr_on_another_download_on_a_third(
     database_url, db, bucket_name, redis, tmp_path
 ):
-    server = s3_server()
     shared = clean_env(
         tmp_path,
         QUIRE__DATABASE__URL=database_url,
@@ -32,12 +31,7 @@ def test_upload_on_one_host_ocr_on_another_download_on_a_third(
         QUIRE__OCR__AUTOMATIC="true",
         QUIRE__OCR__JOBS="1",
         QUIRE__STORAGE__BACKEND="s3",
-        QUIRE__S3__BUCKET_NAME=bucket_name,
-        QUIRE__S3__ENDPOINT_URL=server["endpoint_url"],
-        QUIRE__S3__ACCESS_KEY_ID=server["access_key_id"],
-        QUIRE__S3__SECRET_ACCESS_KEY=server["secret_access_key"],
-        QUIRE__S3__REGION_NAME="us-east-1",
-        QUIRE__S3__ADDRESSING_STYLE="path",
+        **bucket_env(bucket_name),
     )
     worker = QuireProcess(
         ["worker", "ocr", "previews", "s3"],

@@ -9,7 +9,7 @@ from quire.core.storage import docver_key, preview_key
 from tests import samples
 from tests.helpers.cli import run_quire
 from tests.processes import clean_env
-from tests.s3.conftest import objects, raw_client, s3_server
+from tests.s3.conftest import bucket_env, objects, raw_client
 
 
 def upload(account, text):
@@ -150,18 +150,12 @@ def quire_s3(env, *args):
 
 @pytest.fixture
 def command_env(mirrored, database_url, tmp_path):
-    server = s3_server()
     return clean_env(
         tmp_path,
         QUIRE__DATABASE__URL=database_url,
         QUIRE__MAIN__DATA_DIR=str(tmp_path / "data"),
         QUIRE__MAIN__MEDIA_ROOT=str(mirrored.storage.root),
-        QUIRE__S3__BUCKET_NAME=mirrored.bucket,
-        QUIRE__S3__ENDPOINT_URL=server["endpoint_url"],
-        QUIRE__S3__ACCESS_KEY_ID=server["access_key_id"],
-        QUIRE__S3__SECRET_ACCESS_KEY=server["secret_access_key"],
-        QUIRE__S3__REGION_NAME="us-east-1",
-        QUIRE__S3__ADDRESSING_STYLE="path",
+        **bucket_env(mirrored.bucket),
     )
 
 
@@ -195,19 +189,13 @@ def test_the_command_fails_clearly_without_a_usable_bucket(command_env):
 
 
 def test_import_stores_into_a_primary_bucket(primary, alice, database_url, tmp_path):
-    server = s3_server()
     env = clean_env(
         tmp_path,
         QUIRE__DATABASE__URL=database_url,
         QUIRE__MAIN__DATA_DIR=str(tmp_path / "importer"),
         QUIRE__OCR__AUTOMATIC="false",
         QUIRE__STORAGE__BACKEND="s3",
-        QUIRE__S3__BUCKET_NAME=primary.bucket,
-        QUIRE__S3__ENDPOINT_URL=server["endpoint_url"],
-        QUIRE__S3__ACCESS_KEY_ID=server["access_key_id"],
-        QUIRE__S3__SECRET_ACCESS_KEY=server["secret_access_key"],
-        QUIRE__S3__REGION_NAME="us-east-1",
-        QUIRE__S3__ADDRESSING_STYLE="path",
+        **bucket_env(primary.bucket),
     )
     source = tmp_path / "scans"
     source.mkdir()
