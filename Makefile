@@ -11,6 +11,9 @@ TEST_WORKERS ?= 3
 WHEELHOUSE ?= dist/wheelhouse
 WHEELHOUSE_PYTHON ?= /usr/bin/python3
 SCENARIO ?= default
+# The container image's name: quire:<the version in services/quire/__init__.py>.
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' services/quire/__init__.py)
+IMAGE ?= quire:$(VERSION)
 # Container and network names are global on a host: one suffix (and one 10.89.N.0/24) per
 # checkout, so that scenarios of two checkouts can run at once.
 MOLECULE_SUFFIX ?= $(shell printf '%s' '$(CURDIR)' | cksum | cut -c1-6)
@@ -18,7 +21,7 @@ MOLECULE_NET ?= $(shell echo $$(( $$(printf '%s' '$(CURDIR)' | cksum | cut -d' '
 ANSIBLE_DIRS := roles playbooks molecule
 SERVICES_SOURCES := $(shell find services -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' 2>/dev/null)
 
-.PHONY: run test test-fast lint format typecheck bench services services-stop clean wheelhouse molecule molecule-image
+.PHONY: run test test-fast lint format typecheck bench services services-stop clean wheelhouse molecule molecule-image image test-image
 
 $(BIN)/quire: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +54,8 @@ test-fast: $(BIN)/quire
 	QUIRE_TEST_DATABASES=sqlite QUIRE_TEST_SERVICES=none $(BIN)/pytest -x -n $(TEST_WORKERS) --dist loadgroup -m 'not slow' $(PYTEST_ARGS)
 
 lint: $(BIN)/quire $(BIN)/molecule
-	$(BIN)/ruff check services tests benchmarks molecule scripts
-	$(BIN)/ruff format --check services tests benchmarks molecule scripts
+	$(BIN)/ruff check services tests benchmarks molecule scripts container
+	$(BIN)/ruff format --check services tests benchmarks molecule scripts container
 	$(BIN)/mypy
 	PYTHONPATH=services $(BIN)/lint-imports --no-cache
 	$(BIN)/yamllint --strict $(ANSIBLE_DIRS)
@@ -61,8 +64,8 @@ lint: $(BIN)/quire $(BIN)/molecule
 	$(BIN)/python scripts/check-argument-specs.py roles
 
 format: $(BIN)/quire
-	$(BIN)/ruff format services tests benchmarks molecule scripts
-	$(BIN)/ruff check --fix services tests benchmarks molecule scripts
+	$(BIN)/ruff format services tests benchmarks molecule scripts container
+	$(BIN)/ruff check --fix services tests benchmarks molecule scripts container
 
 bench: $(BIN)/quire
 	scripts/test-services.sh start > .test-services.env
@@ -96,6 +99,23 @@ molecule: $(BIN)/molecule wheelhouse
 molecule-image:
 	scripts/apt-packages.sh scripts/molecule-packages.txt
 	CONTAINERS_CONF=$(CURDIR)/molecule/containers.conf scripts/molecule-image.sh
+
+## The container image $(IMAGE) (Containerfile) with podman, offline: its base is a Debian 12
+## bootstrapped from the host's mirror (scripts/debian-image.sh slim, cached) unless BASE_IMAGE
+## names one (docker.io/library/debian:bookworm-slim where a registry is reachable)
+image:
+	scripts/apt-packages.sh scripts/molecule-packages.txt
+	CONTAINERS_CONF=$(CURDIR)/molecule/containers.conf scripts/container-image.sh $(IMAGE)
+
+## Build the image and test it (tests/image): the README's `docker run` with OCR and search, a
+## restart on the same volume, a stop during an upload, web and worker containers sharing Redis
+test-image: $(BIN)/quire
+	@start=$$(date +%s); \
+	export CONTAINERS_CONF=$(CURDIR)/molecule/containers.conf && \
+	scripts/apt-packages.sh scripts/molecule-packages.txt scripts/image-test-packages.txt && \
+	scripts/container-image.sh $(IMAGE) >/dev/null && \
+	QUIRE_TEST_IMAGE=$(IMAGE) $(BIN)/pytest tests/image --durations=10 $(PYTEST_ARGS); \
+	status=$$?; echo "make test-image took $$(($$(date +%s) - start)) s"; exit $$status
 
 services:
 	scripts/test-services.sh start

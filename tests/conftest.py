@@ -36,6 +36,10 @@ from quire.web.app import create_app
 from tests.processes import RedisServer
 
 REPO = Path(__file__).resolve().parent.parent
+# tests/image runs containers of an image `make test-image` builds and names here; without one
+# (`make test`), pytest leaves them out.
+if not os.environ.get("QUIRE_TEST_IMAGE"):
+    collect_ignore = ["image"]
 BACKENDS = os.environ.get("QUIRE_TEST_DATABASES", "sqlite,postgresql,mariadb").split(",")
 PASSWORD = "correct horse battery staple"
 # Test accounts get cheap argon2 parameters; what real processes (`quire serve`) hash keeps the

@@ -36,6 +36,18 @@ def test_quire_prefix_wins_key_by_key(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.auth.email == "up@example.com"
 
 
+def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    # compose.yaml passes every setting, empty where its setup has no such service.
+    monkeypatch.setenv("QUIRE__DATABASE__URL", "")
+    monkeypatch.setenv("PAPERMERGE__REDIS__URL", "")
+    monkeypatch.setenv("QUIRE__AUTH__USERNAME", "")
+    monkeypatch.setenv("PAPERMERGE__AUTH__USERNAME", "upstream")
+    settings = Settings()
+    assert settings.database.url is None
+    assert settings.redis.url is None
+    assert settings.auth.username == "upstream"
+
+
 def test_toml_file_is_read_and_env_overrides_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

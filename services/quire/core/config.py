@@ -267,8 +267,13 @@ class PreviewSettings(BaseModel):
 
 
 class Settings(BaseSettings):
+    # An empty variable counts as unset (compose.yaml passes every setting, empty when unused).
     model_config = SettingsConfigDict(
-        env_prefix="QUIRE__", env_nested_delimiter="__", extra="ignore", case_sensitive=False
+        env_prefix="QUIRE__",
+        env_nested_delimiter="__",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     main: MainSettings = MainSettings()
