@@ -1,7 +1,8 @@
 // Apache Solr 9 in SolrCloud mode from Maven Central's artifacts (quire.dms.solr with
 // solr_install_from: maven): one Solr node, Solr's embedded Jetty server (JettySolrRunner, which
 // listens on 127.0.0.1 only), and either an in-process ZooKeeper (one host) or an external
-// ensemble. The same approach as scripts/solr/QuireTestSolr.java, which the test suite uses.
+// ensemble (HOST:PORT,...[/CHROOT]; the chroot is created). The same approach as
+// scripts/solr/QuireTestSolr.java, which the test suite uses.
 //
 //   java -cp CLASSES:LIB/* QuireSolr --port 8983 --dir DATA [--zk-port 9983 | --zk-host H:P,...]
 //
@@ -78,6 +79,8 @@ public class QuireSolr {
     Files.writeString(home.resolve("solr.xml"), SOLR_XML, StandardCharsets.UTF_8);
     Properties props = new Properties();
     props.setProperty("zkHost", zkHost);
+    // An external ensemble's chroot (HOST:PORT/solr) is created when it does not exist yet.
+    System.setProperty("createZkChroot", "true");
     JettyConfig config =
         JettyConfig.builder().setPort(port).setContext("/solr").stopAtShutdown(false).build();
     JettySolrRunner runner = new JettySolrRunner(home.toString(), props, config);
