@@ -139,9 +139,8 @@ def build(database_url: str, documents: int, seed: int = 5) -> Corpus:
                 texts = _pages(rng, words, weights, planted=n in planted)
                 broad_pages += sum(f" {BROAD} " in f" {text} " for text in texts)
                 pages += len(texts)
-                _document(
-                    rows, rng, accounts.users[owner], folders[owner][slot // FOLDER_SIZE], texts
-                )
+                folder = folders[owner][slot // FOLDER_SIZE]
+                _document(rows, rng, accounts.users[owner], folder, texts, number=n)
                 rows["tags"].extend(
                     {"node_id": rows["nodes"][-1]["id"], "tag_id": tags[owner][name]}
                     for name, share in TAGS.items()
@@ -259,10 +258,13 @@ def _document(
     owner: uuid.UUID,
     folder: uuid.UUID,
     texts: list[str],
+    *,
+    number: int,
 ) -> None:
     document_id, version_id = uuid.uuid4(), uuid.uuid4()
     created = CREATED_FROM + timedelta(seconds=rng.randrange(CREATED_DAYS * 86400))
-    title = " ".join(rng.choice(HEAD[40:]) for _ in range(3)).capitalize()
+    # Numbered: a folder holds one node per title.
+    title = " ".join(rng.choice(HEAD[40:]) for _ in range(3)).capitalize() + f" {number}"
     rows["nodes"].append(
         {**_node(document_id, title, "document", owner, created), "parent_id": folder}
     )

@@ -258,3 +258,17 @@ def redis(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """What tests recorded for the reader (``record_property("papermerge_coverage", ...)``):
+    shown after every run, from xdist's workers too (their reports carry the properties)."""
+    lines = {
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", ())
+        if name == "papermerge_coverage"
+    }
+    for line in sorted(lines):
+        terminalreporter.write_line(str(line))

@@ -23,7 +23,7 @@ def test_create_folder_and_document_and_list_them(alice):
     assert folder["ctype"] == "folder"
     assert folder["parent_id"] == alice.home_id
     assert folder["user_id"] == str(alice.id)
-    assert [title for _, title in folder["breadcrumb"]] == [".home", "Invoices"]
+    assert [title for _, title in folder["breadcrumb"]] == ["home", "Invoices"]
 
     document = make_document(alice, "Contract", folder["id"])
     assert document["ctype"] == "document"
@@ -83,12 +83,12 @@ def test_get_folder_breadcrumb_and_node_details(alice):
     inner = make_folder(alice, "Taxes", outer["id"])
     document = make_document(alice, "Return", inner["id"])
     folder = alice.client.get(f"/api/folders/{inner['id']}").json()
-    assert [title for _, title in folder["breadcrumb"]] == [".home", "2024", "Taxes"]
+    assert [title for _, title in folder["breadcrumb"]] == ["home", "2024", "Taxes"]
     details = alice.client.get(
         "/api/nodes/", params={"node_ids": [document["id"], outer["id"]]}
     ).json()
     assert [d["id"] for d in details] == [document["id"], outer["id"]]
-    assert [title for _, title in details[0]["breadcrumb"]] == [".home", "2024", "Taxes"]
+    assert [title for _, title in details[0]["breadcrumb"]] == ["home", "2024", "Taxes"]
     assert "versions" in details[0]
 
 

@@ -7,11 +7,12 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from quire.cli.importer import _import_file
+from quire.cli.importer import _folder, _import_file
 from quire.core import files
 from quire.core.config import OcrSettings
 from quire.core.db import Database
-from quire.core.models import Document, DocumentVersion, Folder, TaskRecord, User
+from quire.core.models import Document, DocumentVersion, Folder, Node, TaskRecord, User
+from quire.core.nodes import create_document
 from quire.core.storage import LocalStorage
 from quire.core.users import create_user
 from tests import samples
@@ -83,7 +84,6 @@ def test_a_failed_commit_of_an_import_leaves_no_row_and_no_file(
             _import_file(
                 session,
                 storage,
-                owner,
                 inbox,
                 source,
                 max_bytes=1 << 20,
@@ -115,3 +115,44 @@ def test_imported_folders_reach_the_search_index(
         indexed = {node_id for payload in payloads for node_id in payload["node_ids"]}
     assert folder_id is not None
     assert str(folder_id) in indexed
+
+
+def test_an_import_meeting_taken_names_numbers_them_and_stays_resumable(
+    db: Database, tmp_path: Path
+) -> None:
+    """A file whose name a document with other content holds comes in as ``name (2).pdf``; a
+    folder whose name a document holds becomes ``name (2)``; a rerun finds both again."""
+    storage = LocalStorage(tmp_path / "media")
+    report = tmp_path / "report.pdf"
+    report.write_bytes(samples.pdf_with_text(["this year's"]))
+    options = {
+        "max_bytes": 1 << 20,
+        "limits": files.DEFAULT_LIMITS,
+        "ocr": OcrSettings(automatic=False),
+    }
+    with db.session() as session:
+        owner = create_user(session, username="gina", password="pw")
+        session.commit()
+        inbox = session.get_one(Folder, owner.inbox_folder_id)
+        for title in ("report.pdf", "2024"):  # documents already there, other content
+            create_document(session, inbox, title, lang="eng", ocr=False)
+        runs = []
+        for _run in range(2):
+            folder_id = _folder(session, inbox.id, "2024")
+            imported = [_import_file(session, storage, inbox.id, report, **options)]
+            imported.append(_import_file(session, storage, folder_id, report, **options))
+            runs.append(imported)
+            titles = sorted(
+                f"{node.parent_id == inbox.id}:{node.title}"
+                for node in session.scalars(select(Node).where(Node.user_id == owner.id))
+                if node.parent_id is not None
+            )
+            assert titles == [
+                "False:report.pdf",
+                "True:2024",
+                "True:2024 (2)",
+                "True:report (2).pdf",
+                "True:report.pdf",
+            ]
+        # The first run imported both files; the second found them there.
+        assert runs == [[True, True], [False, False]]

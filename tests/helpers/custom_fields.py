@@ -46,7 +46,7 @@ def typed_document(account, *fields):
     """A document of a new type made of ``fields`` ((name, type) pairs); (document, fields)."""
     made = [create_field(account.client, name, type_) for name, type_ in fields]
     doc_type = create_type(account.client, f"type-{uuid.uuid4().hex[:6]}", [f["id"] for f in made])
-    document = make_document(account, "Invoice")
+    document = make_document(account, f"Invoice {uuid.uuid4().hex[:6]}")
     set_type(account, document["id"], doc_type["id"])
     return document, made
 

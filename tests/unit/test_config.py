@@ -125,3 +125,36 @@ def test_an_invalid_value_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch)
     assert message.startswith("invalid settings: main.max_file_size_mb: Input should be")
     assert "; main.max_pages_per_document: Input should be greater than" in message
     assert "\n" not in message
+
+
+def test_cors_origins_are_an_explicit_list_of_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUIRE__SECURITY__CORS_ORIGINS", "https://App.example.com, http://h:8080/")
+    assert Settings().security.cors_origins == ["https://app.example.com", "http://h:8080"]
+    assert Settings(security={"cors_origins": ["https://a.example"]}).security.cors_origins == [
+        "https://a.example"
+    ]
+    for refused, why in (
+        ("*", "'*' is not allowed"),
+        ("https://a.example/path", "is not an origin"),
+        ("a.example", "is not an origin"),
+    ):
+        monkeypatch.setenv("QUIRE__SECURITY__CORS_ORIGINS", refused)
+        with pytest.raises(ConfigError, match=why):
+            read_settings()
+    monkeypatch.delenv("QUIRE__SECURITY__CORS_ORIGINS")
+    assert Settings().security.cors_origins == []
+
+
+def test_remote_sign_in_needs_trusted_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERMERGE__AUTH__REMOTE", "true")
+    with pytest.raises(ConfigError, match="AUTH__REMOTE needs SECURITY__TRUSTED_PROXIES"):
+        read_settings()
+    monkeypatch.setenv("QUIRE__SECURITY__TRUSTED_PROXIES", "10.0.0.2")
+    auth = read_settings().auth
+    assert (auth.remote, auth.remote_user_header, auth.remote_groups_header) == (
+        True,
+        "Remote-User",
+        "Remote-Groups",
+    )
+    monkeypatch.delenv("PAPERMERGE__AUTH__REMOTE")
+    assert read_settings().auth.remote is False  # off by default

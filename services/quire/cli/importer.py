@@ -2,6 +2,11 @@
 
 Resumable: a file whose checksum is already stored in its target folder is skipped, so an
 interrupted import is simply run again.
+
+Names that meet a clash (``core.titles``): a file whose name a node in its folder holds already,
+with other content, is imported as ``name (2).pdf`` (the first free one); a folder whose name a
+document holds becomes ``name (2)``, and a rerun finds it there again. Nothing is refused for
+its name and nothing is overwritten.
 """
 
 from __future__ import annotations
@@ -18,25 +23,29 @@ from sqlalchemy.orm import Session
 from quire.cli.common import console, fail, open_database
 from quire.core import files
 from quire.core.config import OcrSettings, get_settings
-from quire.core.documents import FileTooLarge, new_document, staged_upload
-from quire.core.models import Document, DocumentVersion, Folder, User
+from quire.core.documents import FileTooLarge, staged_upload
+from quire.core.models import Document, DocumentVersion, Folder, Node, User
 from quire.core.nodes import create_folder
 from quire.core.storage import Storage, StorageUnavailable, open_storage
-from quire.core.uploads import store_upload
+from quire.core.titles import candidates
+from quire.core.uploads import import_document, store_upload
 
 SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 
 def _folder(session: Session, parent_id: uuid.UUID, title: str) -> uuid.UUID:
     """The folder of this title in the parent, made (and committed) if missing: a rerun of an
-    interrupted import finds the folders it made."""
-    found = session.scalar(
-        select(Folder.id).where(Folder.parent_id == parent_id, Folder.title == title)
-    )
-    if found is not None:
-        return found
-    parent = session.get_one(Folder, parent_id)
-    return create_folder(session, parent, title).id
+    interrupted import finds the folders it made. Where a document holds the title, the first
+    of ``title (2)``, ``title (3)``... that is a folder or free."""
+    for candidate in candidates(title, keep_extension=False):
+        found = session.scalar(
+            select(Node).where(Node.parent_id == parent_id, Node.title == candidate)
+        )
+        if isinstance(found, Folder):
+            return found.id
+        if found is None:
+            return create_folder(session, session.get_one(Folder, parent_id), candidate).id
+    raise AssertionError("candidates() never ends")
 
 
 def _already_there(session: Session, parent_id: uuid.UUID, sha256: str) -> bool:
@@ -52,7 +61,6 @@ def _already_there(session: Session, parent_id: uuid.UUID, sha256: str) -> bool:
 def _import_file(
     session: Session,
     storage: Storage,
-    owner: User,
     parent_id: uuid.UUID,
     file_path: Path,
     *,
@@ -67,12 +75,9 @@ def _import_file(
     ):
         if _already_there(session, parent_id, sha256):
             return False
-        document = new_document(
-            session,
-            title=file_path.name,
-            user_id=owner.id,
-            parent_id=parent_id,
-            lang=ocr.default_lang_code,
+        folder = session.get_one(Folder, parent_id)
+        document = import_document(
+            session, folder, title=file_path.name, lang=ocr.default_lang_code
         )
         # The API's upload: rolled back with no file left on any failure, previews left to OCR.
         store_upload(
@@ -126,7 +131,6 @@ def import_path(
                 imported = _import_file(
                     session,
                     storage,
-                    owner,
                     parent_id,
                     file_path,
                     max_bytes=settings.main.max_file_size_mb << 20,

@@ -95,7 +95,6 @@ def serve(
         database.dispose()
     if admin is None:
         console.print("[yellow]AUTH__PASSWORD is not set: no superuser was created or updated")
-    proxies = [str(network) for network in settings.security.trusted_proxies]
     uvicorn.run(
         "quire.web.app:create_app",
         factory=True,
@@ -103,9 +102,8 @@ def serve(
         port=port,
         workers=workers,
         log_config=log_config,
-        # uvicorn would otherwise take X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS)
-        # and let anyone on this host pick their address. Only the configured proxies count,
-        # for the client (the same rule as web/client.py) and for X-Forwarded-Proto.
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies,
+        # The app itself takes X-Forwarded-For/-Proto from the configured proxies alone, after
+        # noting which proxy the connection came from (web/client.py: ForwardedClient). uvicorn
+        # would otherwise replace the peer first (trusting 127.0.0.1, or $FORWARDED_ALLOW_IPS).
+        proxy_headers=False,
     )

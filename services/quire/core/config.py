@@ -18,6 +18,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -143,18 +144,46 @@ class SecuritySettings(BaseModel):
     # a client cannot pick its own address. TOML list, JSON list or "10.0.0.1, 10.1.0.0/16".
     # NoDecode: pydantic-settings would insist on JSON for a list in an env var.
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
+    # Browser origins (``https://app.example.com``) allowed to call the API from their pages,
+    # with credentials (CORS). None by default; an explicit list, never ``*``.
+    cors_origins: Annotated[list[str], NoDecode] = []
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _parse_proxies(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip()
-            value = json.loads(text) if text.startswith("[") else text.split(",")
+        value = _text_list(value)
         if isinstance(value, list):
             # strict=False: "10.0.0.1/8" means the network 10.0.0.0/8, not an error.
             items = (str(item).strip() for item in value)
             return [ip_network(item, strict=False) for item in items if item]
         return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _parse_origins(cls, value: Any) -> Any:
+        value = _text_list(value)
+        return (
+            [_origin(str(v)) for v in value if str(v).strip()] if isinstance(value, list) else value
+        )
+
+
+def _text_list(value: Any) -> Any:
+    """A TOML or JSON list as it is; a text ``"a, b"`` as ``["a", "b"]``."""
+    if isinstance(value, str):
+        text = value.strip()
+        return json.loads(text) if text.startswith("[") else text.split(",")
+    return value
+
+
+def _origin(text: str) -> str:
+    """``scheme://host[:port]``, as a browser sends it in ``Origin``; anything else is refused."""
+    origin = text.strip().rstrip("/")
+    if origin == "*":
+        raise ValueError("'*' is not allowed: list the origins (credentials go with them)")
+    parts = urlsplit(origin)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path or parts.query:
+        raise ValueError(f"{text!r} is not an origin like https://app.example.com[:port]")
+    return origin.lower()
 
 
 class AuthSettings(BaseModel):
@@ -172,6 +201,12 @@ class AuthSettings(BaseModel):
     backoff_max_seconds: int = Field(default=3600, gt=0)
     # Failures older than this are forgotten (and deleted); keep it well above the cap.
     failure_window_seconds: int = Field(default=86400, gt=0)
+    # Sign-in by an authenticating proxy's headers (upstream's names): off by default, and
+    # believed only from SECURITY__TRUSTED_PROXIES (web/trusted_headers.py).
+    remote: bool = False
+    remote_user_header: str = Field(default="Remote-User", min_length=1)
+    remote_groups_header: str = Field(default="Remote-Groups", min_length=1)
+    remote_email_header: str = Field(default="Remote-Email", min_length=1)
 
 
 class RedisSettings(BaseModel):
@@ -289,7 +324,9 @@ class Settings(BaseSettings):
     s3: S3Settings = S3Settings()
 
     @model_validator(mode="after")
-    def _bucket_when_needed(self) -> Settings:
+    def _consistent(self) -> Settings:
+        if self.auth.remote and not self.security.trusted_proxies:
+            raise ValueError("AUTH__REMOTE needs SECURITY__TRUSTED_PROXIES (whose headers count)")
         if not self.s3.enabled:
             if self.storage.backend == "s3":
                 raise ValueError("STORAGE__BACKEND=s3 needs S3__BUCKET_NAME")

@@ -9,7 +9,8 @@ go through ``remove_subtrees``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import PurePosixPath
 
 from sqlalchemy import delete, select
@@ -22,6 +23,7 @@ from quire.core.indexing import reindex_later
 from quire.core.mirroring import sync_later
 from quire.core.models import Document, DocumentVersion, Folder, Node, Page
 from quire.core.storage import Storage, docver_key, preview_key, thumbnail_key, words_key
+from quire.core.titles import TitleTaken, check_move_titles, check_title_free
 
 PREVIEW_SIZES = ("sm", "md", "lg", "xl")
 
@@ -38,13 +40,17 @@ def create_folder(
     session: Session, parent: Folder, title: str, *, node_id: uuid.UUID | None = None
 ) -> Folder:
     """A folder in ``parent``, committed. It belongs to the parent's owner, whoever makes it:
-    each tree has one owner, and the shares of a folder cover everything in it."""
-    _check_new_id(session, node_id)
+    each tree has one owner, and the shares of a folder cover everything in it.
+
+    Raises ``NodeExists`` for an id that is taken, ``TitleTaken`` for a title that is."""
+    _check_new(session, parent, title, node_id)
     folder = Folder(
         id=node_id or uuid.uuid4(), title=title, user_id=parent.user_id, parent_id=parent.id
     )
-    session.add(folder)
-    _commit_new(session, folder)
+    with _new_node(session, folder.id, title):
+        session.add(folder)
+        session.flush()
+        _commit_new(session, folder)
     return folder
 
 
@@ -57,63 +63,91 @@ def create_document(
     ocr: bool,
     node_id: uuid.UUID | None = None,
 ) -> Document:
-    """A document without a file yet (upstream's first step), in ``parent``, committed."""
-    _check_new_id(session, node_id)
-    document = new_document(
-        session,
-        title=title,
-        user_id=parent.user_id,
-        parent_id=parent.id,
-        lang=lang,
-        ocr=ocr,
-        document_id=node_id,
-    )
-    _commit_new(session, document)
+    """A document without a file yet (upstream's first step), in ``parent``, committed.
+    Raises as ``create_folder`` does."""
+    _check_new(session, parent, title, node_id)
+    document_id = node_id or uuid.uuid4()
+    with _new_node(session, document_id, title):
+        document = new_document(
+            session,
+            title=title,
+            user_id=parent.user_id,
+            parent_id=parent.id,
+            lang=lang,
+            ocr=ocr,
+            document_id=document_id,
+        )
+        _commit_new(session, document)
     return document
 
 
-def _check_new_id(session: Session, node_id: uuid.UUID | None) -> None:
+def _check_new(session: Session, parent: Folder, title: str, node_id: uuid.UUID | None) -> None:
     if node_id is not None and session.get(Node, node_id) is not None:
         raise NodeExists("a node with this id already exists")
+    check_title_free(session, parent.id, title)
 
 
 def _commit_new(session: Session, node: Node) -> None:
-    session.flush()
     reindex_later(session, [node.id])
+    session.commit()
+
+
+@contextmanager
+def _new_node(session: Session, node_id: uuid.UUID, title: str) -> Iterator[None]:
+    """A concurrent request took the id or the title first: the unique keys say so at the
+    flush or the commit, and the caller hears which."""
+    try:
+        yield
+    except IntegrityError as exc:
+        session.rollback()
+        if session.get(Node, node_id) is not None:
+            raise NodeExists("a node with this id already exists") from exc
+        raise TitleTaken(title) from exc
+
+
+def _commit_titles(session: Session) -> None:
+    """Commit a rename or move; a title taken meanwhile by a concurrent request is refused."""
     try:
         session.commit()
-    except IntegrityError as exc:  # the same id, chosen by a concurrent request
+    except IntegrityError as exc:
         session.rollback()
-        raise NodeExists("a node with this id already exists") from exc
+        raise TitleTaken(None) from exc
 
 
 def update_node(
     session: Session, node: Node, *, title: str | None = None, target: Node | None = None
 ) -> None:
     """Rename the node, or move it into ``target``, or both: committed together, so a refused
-    move renames nothing. Raises ``TreeError`` as ``move_nodes`` does."""
+    move renames nothing. Raises ``TreeError`` as ``move_nodes`` does, and ``TitleTaken`` when
+    the folder it ends in holds its (new) title already."""
+    new_title = node.title if title is None else title
+    parent_id = node.parent_id if target is None else target.id
+    if parent_id is not None:
+        check_title_free(session, parent_id, new_title, ignore={node.id})
     if target is not None:
-        _place(session, [node], target)
-    if title is not None:
-        node.title = title
+        _place(session, [node], target, check_titles=False)
+    node.title = new_title
     reindex_later(session, [node.id])
-    session.commit()
+    _commit_titles(session)
 
 
 def move_nodes(session: Session, nodes: list[Node], target: Node) -> None:
     """Move the nodes into ``target`` and commit.
 
     Raises ``TreeError`` for a target that is no folder, lies inside a moved folder, or belongs
-    to another owner (a node carried into another tree would escape the shares that cover it).
+    to another owner (a node carried into another tree would escape the shares that cover it),
+    and ``TitleTaken`` when a node's title is taken in the target (or by another moved node).
     """
     _place(session, nodes, target)
-    session.commit()
+    _commit_titles(session)
 
 
-def _place(session: Session, nodes: list[Node], target: Node) -> None:
+def _place(session: Session, nodes: list[Node], target: Node, *, check_titles: bool = True) -> None:
     if any(node.user_id != target.user_id for node in nodes):
         raise TreeError("nodes can only be moved within the folders of their owner")
     check_move(session, [node.id for node in nodes], target)
+    if check_titles:
+        check_move_titles(session, nodes, target.id)
     for node in nodes:
         node.parent_id = target.id
     # Below a new parent, a node and its subtree have a new path and may have new grantees.

@@ -1,6 +1,10 @@
 """Uploading a file as a document's next version: the one operation the API and ``quire import``
 both call.
 
+A file arriving by import (``quire import``, the one-step ``POST /documents/upload``) gets its
+document from ``import_document``: in the given folder, under the first free title of its name
+(``scan (2).pdf`` when ``scan.pdf`` is there: ``core.titles``), never refused for its name.
+
 Files before rows: the file is staged, checked completely and put in place, then the versions
 commit with their work (OCR, or else previews; the index; the bucket). Any failure rolls the
 session back and removes the files, so nothing of a failed upload stays, neither a row nor a
@@ -17,14 +21,36 @@ from sqlalchemy.orm import Session
 
 from quire.core import files
 from quire.core.config import OcrSettings, Settings
-from quire.core.documents import add_file, discard_files, staged_upload
-from quire.core.models import Document, DocumentVersion
+from quire.core.documents import add_file, discard_files, new_document, staged_upload
+from quire.core.models import Document, DocumentVersion, Folder
 from quire.core.ocr import follows_upload, schedule_after_upload
 from quire.core.storage import Storage
+from quire.core.titles import free_title
 
 
 class UploadConflict(RuntimeError):
-    """Another upload to the same document committed its version first; trying again works."""
+    """Another upload to the same document (or of the same title to the same folder) committed
+    first; trying again works."""
+
+
+def import_document(
+    session: Session, folder: Folder, *, title: str, lang: str, ocr: bool = True
+) -> Document:
+    """A new document, waiting for its file, in ``folder`` under the first free title of
+    ``title``; it belongs to the folder's owner (each tree has one owner). Uncommitted: the
+    upload commits it with its file, or rolls it back with it."""
+    try:
+        return new_document(
+            session,
+            title=free_title(session, folder.id, title),
+            user_id=folder.user_id,
+            parent_id=folder.id,
+            lang=lang,
+            ocr=ocr,
+        )
+    except IntegrityError as exc:  # the same title, chosen by a concurrent upload
+        session.rollback()
+        raise UploadConflict(_CONFLICT) from exc
 
 
 def store_upload(
@@ -74,11 +100,15 @@ def store_upload(
     return versions
 
 
+_CONFLICT = "another upload to this document or folder finished first; try again"
+
+
 def _raise_conflict_for(exc: BaseException) -> None:
-    # Two uploads to one document both took the next version number: the later one's insert
-    # (at add_file's flush, or at the commit) breaks the unique (document, number).
+    # Two uploads to one document both took the next version number, or two new documents the
+    # same title in one folder: the later one's insert (at add_file's flush, or at the commit)
+    # breaks the unique (document, number) or (parent, title).
     if isinstance(exc, IntegrityError):
-        raise UploadConflict("another upload to this document finished first; try again") from exc
+        raise UploadConflict(_CONFLICT) from exc
 
 
 def upload_document(

@@ -15,8 +15,8 @@ from quire.core.nodes import commit_then_discard, remove_subtrees
 from quire.core.security import hash_password, needs_rehash, verify_password
 from quire.core.storage import Storage
 
-HOME_TITLE = ".home"
-INBOX_TITLE = ".inbox"
+HOME_TITLE = "home"
+INBOX_TITLE = "inbox"
 
 
 class UsernameTaken(ValueError):

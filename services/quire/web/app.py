@@ -42,6 +42,8 @@ from quire.web.api import (
     users,
 )
 from quire.web.body_guard import CredentialsBeforeBody, too_large
+from quire.web.client import ForwardedClient
+from quire.web.cors import Cors
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +127,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prefix="/api",
         max_body_size=(settings.main.max_file_size_mb << 20) + documents.MULTIPART_SLACK,
     )
-    # Added last, so it runs first: nothing reads a body before this has seen a credential.
+    # Middleware added later runs earlier. Nothing reads a body before CredentialsBeforeBody
+    # has seen a credential; CORS answers preflights and marks every answer, 401s included;
+    # first of all, ForwardedClient notes the connection's peer and the forwarded client.
     app.add_middleware(CredentialsBeforeBody, database=app.state.db, settings=settings)
+    if settings.security.cors_origins:
+        app.add_middleware(Cors, origins=settings.security.cors_origins)
+    app.add_middleware(ForwardedClient, settings=settings.security)
 
     @app.exception_handler(StorageUnavailable)
     async def storage_unavailable(request: Request, exc: StorageUnavailable) -> JSONResponse:

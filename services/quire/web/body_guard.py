@@ -8,6 +8,8 @@ or careless client from making the server read, hold or spool what it sends:
   request carries a credential that verifies: a JWT with a valid signature and expiry (no
   database), or a personal API token that exists and has not expired (one indexed lookup).
   The endpoint's own dependency then makes the full check (active user, scopes) as before.
+  Without a credential, a request a trusted authenticating proxy vouches for passes too
+  (``AUTH__REMOTE``: ``web/trusted_headers.py``).
 - FastAPI's body limits (``max_body_size``, set in ``web/app.py``): a declared
   ``Content-Length`` over the limit is refused before reading, and a streamed (chunked) body
   is cut off the moment it passes the limit. ``MAIN__MAX_BODY_SIZE_KB`` for every body,
@@ -26,6 +28,7 @@ from quire.core.config import Settings
 from quire.core.db import Database
 from quire.core.security import API_TOKEN_PREFIX
 from quire.web.deps import bearer_token, credential_verifies
+from quire.web.trusted_headers import UnusableIdentity, proxy_identity
 
 # The only API routes that take a body from someone not signed in yet.
 PUBLIC_BODY_PATHS = frozenset({"/api/token"})
@@ -56,8 +59,9 @@ class CredentialsBeforeBody:
         ):
             await self.app(scope, receive, _json_413(scope, send))
             return
-        token = bearer_token(Request(scope), self.settings)
-        if token and await self._verifies(token):
+        request = Request(scope)
+        token = bearer_token(request, self.settings)
+        if (token and await self._verifies(token)) or (not token and self._vouched(request)):
             await self.app(scope, receive, _json_413(scope, send))
             return
         detail = "invalid or expired token" if token else "not authenticated"
@@ -66,6 +70,12 @@ class CredentialsBeforeBody:
             {"detail": detail}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
         )
         await response(scope, receive, send)
+
+    def _vouched(self, request: Request) -> bool:
+        try:
+            return proxy_identity(request, self.settings) is not None
+        except UnusableIdentity:
+            return False
 
     async def _verifies(self, token: str) -> bool:
         if token.startswith(API_TOKEN_PREFIX):  # a database lookup: off the event loop

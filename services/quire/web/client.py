@@ -6,9 +6,12 @@ address it saw, so reading from the right, the first address that is not one of 
 client; everything left of it is the client's own say and ignored. Without trusted proxies the
 peer of the connection is the client, whatever the headers claim.
 
-``quire serve`` hands uvicorn the same list (``cli/server.py``), so uvicorn may already have
-replaced the peer by that address; applying the rule again to it changes nothing, and under any
-other server (or the TestClient) this function alone applies it.
+``ForwardedClient``, the app's outermost middleware, keeps the connection's peer in the scope
+(``connection_peer``: what decides whether a proxy's user headers are believed) and then lets
+uvicorn's ``ProxyHeadersMiddleware`` replace the client and scheme with what our proxies
+forwarded, for every part of the app and for the access log. So ``quire serve`` no longer asks
+uvicorn to do it before the app (the peer would be lost). ``client_address`` applies the rule
+again, which changes nothing after the middleware, and alone where the app runs without it.
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ from collections.abc import Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from quire.core.config import SecuritySettings
 
 UNKNOWN = "unknown"
+# Where ForwardedClient keeps the connection's peer, before anything replaces the client.
+PEER_KEY = "quire.peer"
 # Longer than any IP address; something else (a unix socket, a proxy's "unknown") is cut here so
 # that it fits the throttling keys.
 _MAX_LENGTH = 64
@@ -45,6 +52,35 @@ def client_address(request: Request, settings: SecuritySettings) -> str:
                 break
         # Every hop trusted: the left-most is as far as anyone can tell (uvicorn agrees).
     return _canonical(address)
+
+
+def connection_peer(request: Request) -> str:
+    """The address of whoever opened the connection: the proxy, when one forwarded it."""
+    if PEER_KEY in request.scope:
+        return str(request.scope[PEER_KEY])
+    return request.client.host if request.client else ""
+
+
+def from_trusted_proxy(request: Request, settings: SecuritySettings) -> bool:
+    """Whether the connection comes from one of our proxies (``SECURITY__TRUSTED_PROXIES``)."""
+    return _trusted(connection_peer(request), settings.trusted_proxies)
+
+
+class ForwardedClient:
+    """Keeps the connection's peer (``connection_peer``), then lets the trusted proxies'
+    ``X-Forwarded-For``/``-Proto`` name the client and scheme (uvicorn's middleware)."""
+
+    def __init__(self, app: ASGIApp, settings: SecuritySettings) -> None:
+        self.app: ASGIApp = app
+        if settings.trusted_proxies:
+            trusted = [str(network) for network in settings.trusted_proxies]
+            self.app = ProxyHeadersMiddleware(app, trusted_hosts=trusted)  # type: ignore[arg-type,assignment]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in {"http", "websocket"}:
+            client = scope.get("client")
+            scope[PEER_KEY] = client[0] if client else ""
+        await self.app(scope, receive, send)
 
 
 def _parse(address: str) -> IPv4Address | IPv6Address | None:

@@ -1,4 +1,9 @@
-"""Request dependencies: the database session, the storage and the authenticated user."""
+"""Request dependencies: the database session, the storage and the authenticated user.
+
+A request is authenticated by its bearer token (a JWT or a personal API token), else its
+session cookie, else, with ``AUTH__REMOTE`` and from a trusted proxy only, by the proxy's user
+headers (``web/trusted_headers.py``).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from quire.core.config import Settings
 from quire.core.db import Database, utcnow
 from quire.core.models import ApiToken, Group, User
+from quire.core.proxy_users import proxy_user
 from quire.core.scopes import ALL_SCOPES
 from quire.core.security import (
     API_TOKEN_PREFIX,
@@ -21,6 +27,7 @@ from quire.core.security import (
     hash_api_token,
 )
 from quire.core.storage import Storage as FileStorage
+from quire.web.trusted_headers import UnusableIdentity, proxy_identity
 
 
 def get_settings(request: Request) -> Settings:
@@ -88,17 +95,14 @@ def credential_verifies(database: Database, settings: Settings, token: str) -> b
     return True
 
 
-def get_current_user(
-    security_scopes: SecurityScopes, request: Request, db: DbSession, settings: AppSettings
-) -> User:
-    token = bearer_token(request, settings)
-    if not token:
-        raise _unauthorized("not authenticated")
-    options = (
-        selectinload(User.roles),
-        selectinload(User.groups).selectinload(Group.roles),
-    )
-    user: User | None
+_WITH_SCOPES = (
+    selectinload(User.roles),
+    selectinload(User.groups).selectinload(Group.roles),
+)
+
+
+def _token_user(db: Session, token: str, settings: Settings) -> User | None:
+    """The user of a bearer token or session cookie; 401 if it does not verify."""
     if token.startswith(API_TOKEN_PREFIX):
         api_token = valid_api_token(db, token)
         if api_token is None:
@@ -108,15 +112,32 @@ def get_current_user(
         if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
             api_token.last_used_at = now
             db.commit()
-        user = db.get(User, api_token.user_id, options=options)
-    else:
-        try:
-            claims = decode_access_token(settings.security, token)
-        except InvalidToken as exc:
-            raise _unauthorized("invalid or expired token") from exc
-        user = db.get(User, claims.user_id, options=options)
+        return db.get(User, api_token.user_id, options=_WITH_SCOPES)
+    try:
+        claims = decode_access_token(settings.security, token)
+    except InvalidToken as exc:
+        raise _unauthorized("invalid or expired token") from exc
+    return db.get(User, claims.user_id, options=_WITH_SCOPES)
+
+
+def _proxy_user(request: Request, db: Session, settings: Settings) -> User:
+    """The user a trusted authenticating proxy names (``web/trusted_headers.py``); 401 if none."""
+    try:
+        identity = proxy_identity(request, settings)
+    except UnusableIdentity as exc:
+        raise _unauthorized(str(exc)) from exc
+    if identity is None:
+        raise _unauthorized("not authenticated")
+    return proxy_user(db, identity.username, email=identity.email, group_names=identity.group_names)
+
+
+def get_current_user(
+    security_scopes: SecurityScopes, request: Request, db: DbSession, settings: AppSettings
+) -> User:
+    token = bearer_token(request, settings)
+    user = _token_user(db, token, settings) if token else _proxy_user(request, db, settings)
     if user is None or not user.is_active:
-        raise _unauthorized("invalid or expired token")
+        raise _unauthorized("invalid or expired token" if token else "this account is not active")
     missing = set(security_scopes.scopes) - user_scopes(user)
     if missing:
         raise HTTPException(

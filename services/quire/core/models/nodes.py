@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quire.core.db import Base, UTCDateTime, utcnow
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
 LANG_WIDTH = 64
 # Tesseract's codes (``eng``, ``chi_sim``), one or several joined by ``+``.
 LANG_PATTERN = r"^[a-z]{3}(_[a-z]{2,8})?(\+[a-z]{3}(_[a-z]{2,8})?)*$"
+# Titles compare byte for byte on every backend (core.titles): MariaDB's default collation
+# would take ``Report`` and ``report``, or ``a`` and ``a `` for one title.
+TITLE = String(255).with_variant(
+    mysql.VARCHAR(255, charset="utf8mb4", collation="utf8mb4_nopad_bin"), "mysql", "mariadb"
+)
 
 
 class NodeType(StrEnum):
@@ -54,13 +60,14 @@ class Node(Base):
             "created_at",
             "id",
         ),
-        Index("ix_nodes_parent_title", "parent_id", "title"),
+        # One title per folder (Papermerge's rule); the roots, whose parent is NULL, are exempt.
+        Index("uq_nodes_parent_title", "parent_id", "title", unique=True),
         Index("ix_nodes_parent_created", "parent_id", "created_at"),
         Index("ix_nodes_user", "user_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    title: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(TITLE)
     ctype: Mapped[str] = mapped_column(String(16))
     lang: Mapped[str] = mapped_column(String(LANG_WIDTH), default="eng")
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -83,6 +83,22 @@ class UpdateDocumentType(_TypeInput):
     custom_field_ids: FieldIds | None = None
 
 
+class GroupedDocumentTypeItem(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class GroupedDocumentType(BaseModel):
+    """Upstream's types of one owner: ``My`` for the caller's own, else a group's name."""
+
+    name: str
+    items: list[GroupedDocumentTypeItem]
+
+
+# Upstream's name for the caller's own types in ``/all-grouped``.
+OWN_TYPES_GROUP = "My"
+
+
 class TypeOrder(StrEnum):
     by_name = "name"
     by_name_desc = "-name"
@@ -169,6 +185,23 @@ def all_document_types(
         return []
     rows = db.scalars(own_types(user).order_by(*_ORDER[TypeOrder.by_name]))
     return [type_out(row) for row in rows]
+
+
+@router.get("/all-grouped")
+def all_document_types_grouped(
+    user: Annotated[models.User, require(scopes.DOCUMENT_TYPE_VIEW)], db: DbSession
+) -> list[GroupedDocumentType]:
+    """Every type the caller may use, grouped by owner, unpaginated: their own, as ``My`` (no
+    group owns types in Quire, so no other group follows). Empty without types."""
+    rows = db.execute(
+        select(models.DocumentType.id, models.DocumentType.name)
+        .where(models.DocumentType.user_id == user.id)
+        .order_by(*_ORDER[TypeOrder.by_name])
+    ).all()
+    if not rows:
+        return []
+    items = [GroupedDocumentTypeItem(id=type_id, name=name) for type_id, name in rows]
+    return [GroupedDocumentType(name=OWN_TYPES_GROUP, items=items)]
 
 
 @router.get("/{document_type_id}")

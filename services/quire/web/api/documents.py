@@ -1,7 +1,8 @@
 """``/api/documents``, ``/api/document-versions``, thumbnails and page previews.
 
 Uploads are Papermerge's two steps (``POST /nodes/`` then ``POST /documents/{id}/upload``) or
-one step (``POST /documents/upload``, into the inbox unless ``parent_id`` says otherwise).
+one step (``POST /documents/upload``, into the inbox unless ``parent_id`` says otherwise; like
+an import, it takes the first free title, ``scan (2).pdf``, where ``scan.pdf`` is taken).
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ from sqlalchemy.orm import Session
 
 from quire.core import access, scopes
 from quire.core.config import Settings
-from quire.core.documents import FileTooLarge, new_document, safe_file_name
+from quire.core.documents import FileTooLarge, safe_file_name
 from quire.core.files import Limits, UnacceptableFile, UnsupportedFileType
 from quire.core.models import Document, DocumentVersion, Folder, User
 from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
 from quire.core.previews import thumbnail
 from quire.core.storage import Storage as FileStorage
 from quire.core.storage import docver_key
-from quire.core.uploads import UploadConflict, upload_document
-from quire.web.api.common import NoNul, accessible, accessible_node, not_found
+from quire.core.uploads import UploadConflict, import_document, upload_document
+from quire.web.api.common import NoNul, accessible, accessible_node, not_found, refusals_as
 from quire.web.api.node_schemas import (
     DocumentOut,
     DocumentVersionOut,
@@ -134,7 +135,7 @@ def _store_upload(
 
 
 def _document_out(db: Session, user: User, document: Document) -> DocumentOut:
-    out = full_out(db, *accessible(db, user, document.id, Document))
+    out = full_out(db, *accessible(db, user, document.id, Document), include_self=True)
     assert isinstance(out, DocumentOut)
     return out
 
@@ -198,15 +199,15 @@ def upload_new_document(
     folder = accessible_node(db, user, folder_id, Folder, scopes.NODE_CREATE)
     # A grantee's role must allow both: a node is made, and a file uploaded into it.
     accessible_node(db, user, folder_id, Folder, scopes.DOCUMENT_UPLOAD)
-    document = new_document(
-        db,
-        title=(title or "").strip() or safe_file_name(file.filename),
+    with refusals_as({UploadConflict: status.HTTP_409_CONFLICT}):
         # In a shared folder, the folder's owner's: each tree has one owner.
-        user_id=folder.user_id,
-        parent_id=folder.id,
-        lang=lang or settings.ocr.default_lang_code,
-        ocr=ocr,
-    )
+        document = import_document(
+            db,
+            folder,
+            title=(title or "").strip() or safe_file_name(file.filename),
+            lang=lang or settings.ocr.default_lang_code,
+            ocr=ocr,
+        )
     _store_upload(db, storage, settings, document, file)
     return _document_out(db, user, document)
 
@@ -256,9 +257,15 @@ def get_version(version_id: uuid.UUID, user: Viewer, db: DbSession) -> DocumentV
     response_class=FileResponse,
     responses={307: {"description": "MAIN__FILE_SERVER=s3: to a signed URL of the file"}},
 )
+@router.head(
+    "/document-versions/{version_id}/download",
+    response_class=FileResponse,
+    responses={307: {"description": "MAIN__FILE_SERVER=s3: to a signed URL of the file"}},
+)
 def download_version(
     version_id: uuid.UUID, request: Request, user: Downloader, db: DbSession, storage: Storage
 ) -> Response:
+    """The version's file; ``HEAD`` answers its headers (type, length, name) alone."""
     version = _version(db, user, version_id, scopes.DOCUMENT_DOWNLOAD)
     if version.file_name is None:
         raise not_found("this version has no file yet")

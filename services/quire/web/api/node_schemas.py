@@ -67,6 +67,10 @@ class PageOut(BaseModel):
     preview_image_md_url: str
     preview_image_lg_url: str
     preview_image_xl_url: str
+    # Papermerge 3.1's page images, which its clients still require (papermerge-cli 0.8 stops
+    # at a page without them): the page as JPEG, and an SVG that Quire never draws.
+    jpg_url: str | None
+    svg_url: str | None = None
 
 
 class DocumentVersionOut(BaseModel):
@@ -188,6 +192,7 @@ def page_out(page: Page) -> PageOut:
         text=page.text,
         lang=page.lang,
         document_version_id=page.document_version_id,
+        jpg_url=url,
         **{f"preview_image_{size}_url": f"{url}?size={size}" for size in PREVIEW_SIZES},
     )
 

@@ -1,5 +1,8 @@
 """``/api/nodes``: the folder tree. List a folder, create, rename, move, delete, tag.
 
+Titles are unique in a folder, as upstream's: creating, renaming or moving a node onto a title
+its folder holds already is a 400 naming it (``quire.core.titles``).
+
 Every lookup goes through the access rule (``quire.core.access``): an owner may do everything, a
 grantee what the role of their share allows (403 otherwise), anyone else gets 404. A node made in
 a shared folder belongs to the folder's owner, whoever makes it, and a move stays within one
@@ -19,6 +22,7 @@ from quire.core import nodes as core_nodes
 from quire.core import scopes
 from quire.core.models import Folder, Node, Tag, User
 from quire.core.tags import TagChange, TagNameTaken, set_node_tags
+from quire.core.titles import TitleTaken
 from quire.web.api.common import (
     NoNul,
     PageParams,
@@ -50,6 +54,12 @@ Creator = Annotated[User, require(scopes.NODE_CREATE)]
 Updater = Annotated[User, require(scopes.NODE_UPDATE)]
 Deleter = Annotated[User, require(scopes.NODE_DELETE)]
 Mover = Annotated[User, require(scopes.NODE_MOVE)]
+
+
+_TREE_REFUSALS: dict[type[Exception], int] = {
+    core_nodes.TreeError: status.HTTP_400_BAD_REQUEST,
+    TitleTaken: status.HTTP_400_BAD_REQUEST,
+}
 
 
 def _children_criteria(parent_id: uuid.UUID, title_filter: str | None) -> list[ColumnElement[bool]]:
@@ -106,7 +116,9 @@ def create_node(body: NewNode, user: Creator, db: DbSession, settings: AppSettin
     if not isinstance(parent, Folder):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="parent_id is not a folder")
     node: Node
-    try:
+    with refusals_as(
+        {core_nodes.NodeExists: status.HTTP_409_CONFLICT, TitleTaken: status.HTTP_400_BAD_REQUEST}
+    ):
         if body.ctype == "folder":
             node = core_nodes.create_folder(db, parent, body.title, node_id=body.id)
         else:
@@ -114,8 +126,6 @@ def create_node(body: NewNode, user: Creator, db: DbSession, settings: AppSettin
             node = core_nodes.create_document(
                 db, parent, body.title, lang=lang, ocr=body.ocr, node_id=body.id
             )
-    except core_nodes.NodeExists as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     # A new node has no shares of its own: the caller sees it as they see its parent.
     return full_out(db, node, granted, include_self=True)
 
@@ -134,7 +144,7 @@ def update_node(node_id: uuid.UUID, body: UpdateNode, user: Updater, db: DbSessi
         # Upstream asked only for node.update here; a grantee's role must allow moving too.
         accessible(db, user, node_id, Node, scopes.NODE_MOVE)
         target = accessible_node(db, user, body.parent_id, Node, scopes.NODE_UPDATE)
-    with refusals_as({core_nodes.TreeError: status.HTTP_400_BAD_REQUEST}):
+    with refusals_as(_TREE_REFUSALS):
         core_nodes.update_node(db, node, title=body.title, target=target)
     return for_caller(node_out(node), granted)
 
@@ -149,7 +159,7 @@ def move_nodes(body: MoveNodes, user: Mover, db: DbSession) -> list[uuid.UUID]:
             status.HTTP_400_BAD_REQUEST, detail="the home and inbox folders cannot be moved"
         )
     target = accessible_node(db, user, body.target_id, Node, scopes.NODE_UPDATE)
-    with refusals_as({core_nodes.TreeError: status.HTTP_400_BAD_REQUEST}):
+    with refusals_as(_TREE_REFUSALS):
         core_nodes.move_nodes(db, nodes, target)
     return body.source_ids
 

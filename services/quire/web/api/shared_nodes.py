@@ -3,7 +3,10 @@
 - ``POST /shared-nodes/`` ``{node_ids, user_ids, group_ids, role_ids}``: share every node with
   every user and group under every role; 204. What is shared already stays as it is.
 - ``GET /shared-nodes/``: the nodes shared with the caller or one of their groups, paginated
-  like a folder (``page_size``, ``page_number``, ``order_by``, ``filter``).
+  like a folder (``page_size``, ``page_number``, ``order_by``, ``filter``); documents come
+  with their versions, as upstream's do.
+- ``GET /shared-nodes/folder/{parent_id}``: a shared folder's children, paginated the same way
+  (the folder must be one the caller sees: 404 otherwise, like ``/nodes/{parent_id}``).
 - ``GET /shared-nodes/access/{node_id}``: who has which roles on the node (its own shares).
 - ``PATCH /shared-nodes/access/{node_id}``: make those exactly the given ones (upstream's
   "sync"); answers ``{id, is_shared}``.
@@ -29,6 +32,7 @@ from typing import Annotated, Self
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from quire.core import access, scopes, sharing
@@ -44,7 +48,13 @@ from quire.web.api.common import (
 )
 from quire.web.api.groups import groups_by_ids
 from quire.web.api.node_schemas import DocumentOut, FolderOut
-from quire.web.api.node_views import ListItem, OrderBy, full_out, list_items, node_page
+from quire.web.api.node_views import (
+    OrderBy,
+    SharedListItem,
+    full_out,
+    list_items,
+    node_page,
+)
 from quire.web.api.roles import roles_by_ids
 from quire.web.deps import DbSession, require
 
@@ -166,26 +176,55 @@ def revoke_shared_nodes(body: RevokeSharedNodes, user: Revoker, db: DbSession) -
         sharing.unshare(db, nodes, body.user_ids, body.group_ids, body.role_ids)
 
 
-@router.get("/shared-nodes/", response_model=Paginated[ListItem])
-@router.get("/shared-nodes", response_model=Paginated[ListItem], include_in_schema=False)
+Filter = Annotated[str | None, Query(max_length=255), NoNul]
+
+
+def _shared_page(
+    db: Session,
+    user: User,
+    criteria: list[ColumnElement[bool]],
+    params: PageParams,
+    order_by: OrderBy | None,
+    title_filter: str | None,
+) -> Paginated[SharedListItem]:
+    if title_filter:
+        criteria.append(Node.title.icontains(title_filter, autoescape=True))
+    rows, num_pages = node_page(db, criteria, order_by, params, with_versions=True)
+    return Paginated(
+        page_size=params.page_size,
+        page_number=params.page_number,
+        num_pages=num_pages,
+        items=list_items(db, user, rows, with_versions=True),
+    )
+
+
+@router.get("/shared-nodes/", response_model=Paginated[SharedListItem])
+@router.get("/shared-nodes", response_model=Paginated[SharedListItem], include_in_schema=False)
 def list_shared_nodes(
     user: Viewer,
     db: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
     order_by: OrderBy | None = None,
-    filter: Annotated[str | None, Query(max_length=255), NoNul] = None,
-) -> Paginated[ListItem]:
+    filter: Filter = None,
+) -> Paginated[SharedListItem]:
     """The nodes shared with the caller or one of their groups (not what is below them)."""
     criteria = [Node.id.in_(access.shared_with(user.id)), Node.user_id != user.id]
-    if filter:
-        criteria.append(Node.title.icontains(filter, autoescape=True))
-    rows, num_pages = node_page(db, criteria, order_by, params)
-    return Paginated(
-        page_size=params.page_size,
-        page_number=params.page_number,
-        num_pages=num_pages,
-        items=list_items(db, user, rows),
-    )
+    return _shared_page(db, user, criteria, params, order_by, filter)
+
+
+@router.get("/shared-nodes/folder/{parent_id}", response_model=Paginated[SharedListItem])
+def list_shared_folder(
+    parent_id: uuid.UUID,
+    user: Viewer,
+    db: DbSession,
+    params: Annotated[PageParams, Depends(page_params)],
+    order_by: OrderBy | None = None,
+    filter: Filter = None,
+) -> Paginated[SharedListItem]:
+    """One page of a folder's children, as ``/shared-nodes/`` lists (documents with versions).
+    Whoever may see a folder may see all of it."""
+    accessible(db, user, parent_id, Folder)
+    return _shared_page(db, user, [Node.parent_id == parent_id], params, order_by, filter)
 
 
 def _access_out(db: Session, node_id: uuid.UUID) -> SharedNodeAccess:
@@ -263,4 +302,4 @@ def get_shared_document(
 ) -> DocumentOut:
     """A document with its breadcrumb from the share the caller sees it through."""
     document, granted = accessible(db, user, document_id, Document)
-    return full_out(db, document, granted)  # type: ignore[return-value]
+    return full_out(db, document, granted, include_self=True)  # type: ignore[return-value]

@@ -1,5 +1,11 @@
 """Users: ``/users/me`` and the administration of accounts (Papermerge 3.5 shapes).
 
+``/users/group-homes`` and ``/users/group-inboxes`` list the home and inbox folders of the
+caller's groups, as upstream's do for groups made ``with_special_folders``. Quire has no
+group-owned folders (``/groups`` accepts that flag and ignores it; a group's members share
+folders through ``/shared-nodes``), so both lists are empty; declared before ``/{user_id}``,
+which would otherwise take them for an id (a 422).
+
 Each route needs only its own scope. (Upstream's ``/me`` handler shadowed the auth dependency, so
 every later route in its file demanded ``user.me`` as well.) ``scopes`` in responses are the
 user's effective scopes, sorted; the ``scopes`` that upstream's request bodies carry are ignored,
@@ -60,6 +66,18 @@ class User(BaseModel):
     is_superuser: bool = False
     is_active: bool = False
     scopes: list[str] = []
+
+
+class UserHome(BaseModel):
+    group_name: str
+    group_id: uuid.UUID
+    home_id: uuid.UUID
+
+
+class UserInbox(BaseModel):
+    group_name: str
+    group_id: uuid.UUID
+    inbox_id: uuid.UUID
 
 
 class UserDetails(User):
@@ -153,6 +171,18 @@ def _last_superuser() -> HTTPException:
 @router.get("/me")
 def me(user: Annotated[models.User, require(scopes.USER_ME)]) -> User:
     return _out(user)
+
+
+@router.get("/group-homes")
+def group_homes(_user: Annotated[models.User, require(scopes.NODE_VIEW)]) -> list[UserHome]:
+    """The home folders of the caller's groups: none, groups own no folders in Quire."""
+    return []
+
+
+@router.get("/group-inboxes")
+def group_inboxes(_user: Annotated[models.User, require(scopes.NODE_VIEW)]) -> list[UserInbox]:
+    """The inbox folders of the caller's groups: none, groups own no folders in Quire."""
+    return []
 
 
 @router.get("/")
