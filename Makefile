@@ -14,6 +14,10 @@ SCENARIO ?= default
 # The container image's name: quire:<the version in services/quire/__init__.py>.
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' services/quire/__init__.py)
 IMAGE ?= quire:$(VERSION)
+# The release the upgrade scenario starts from: the parent of the newest commit that changed
+# services/ (the code before its latest change), unless told (a tag, a commit).
+UPGRADE_FROM ?= $(shell git log -1 --format=%H -- services 2>/dev/null)^
+PREVIOUS_WHEELHOUSE ?= dist/wheelhouse-previous
 # Container and network names are global on a host: one suffix (and one 10.89.N.0/24) per
 # checkout, so that scenarios of two checkouts can run at once.
 MOLECULE_SUFFIX ?= $(shell printf '%s' '$(CURDIR)' | cksum | cut -c1-6)
@@ -21,7 +25,7 @@ MOLECULE_NET ?= $(shell echo $$(( $$(printf '%s' '$(CURDIR)' | cksum | cut -d' '
 ANSIBLE_DIRS := roles playbooks molecule
 SERVICES_SOURCES := $(shell find services -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' 2>/dev/null)
 
-.PHONY: run test test-fast lint format typecheck bench services services-stop clean wheelhouse molecule molecule-image image test-image
+.PHONY: run test test-fast test-all lint format typecheck bench services services-stop clean wheelhouse wheelhouse-previous molecule molecule-image image test-image
 
 $(BIN)/quire: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +56,16 @@ test: $(BIN)/quire
 ## fuzzing) are left to `make test`
 test-fast: $(BIN)/quire
 	QUIRE_TEST_DATABASES=sqlite QUIRE_TEST_SERVICES=none $(BIN)/pytest -x -n $(TEST_WORKERS) --dist loadgroup -m 'not slow' $(PYTEST_ARGS)
+
+## Everything: the test suite, then every molecule scenario (CI runs default; mariadb takes
+## another ~15-30 minutes)
+MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+test-all: test
+	@for scenario in $(MOLECULE_SCENARIOS); do \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory molecule SCENARIO=$$scenario || exit 1; \
+		echo "::: molecule $$scenario took $$(( $$(date +%s) - start )) s"; \
+	done
 
 lint: $(BIN)/quire $(BIN)/molecule
 	$(BIN)/ruff check services tests benchmarks molecule scripts container
@@ -84,14 +98,23 @@ $(WHEELHOUSE)/.complete: pyproject.toml $(SERVICES_SOURCES) | $(BIN)/quire
 	@touch $@
 	@echo "$(WHEELHOUSE): $$(ls $(WHEELHOUSE)/*.whl | wc -l) wheels, $$(du -sh $(WHEELHOUSE) | cut -f1)"
 
+## The wheelhouse of an earlier release, UPGRADE_FROM (for the upgrade scenario)
+wheelhouse-previous: | $(BIN)/quire
+	rm -rf $(PREVIOUS_WHEELHOUSE) build/previous
+	mkdir -p build/previous
+	git archive --format=tar '$(UPGRADE_FROM)' | tar -x -C build/previous
+	$(BIN)/pip --python $(WHEELHOUSE_PYTHON) wheel --quiet --wheel-dir $(PREVIOUS_WHEELHOUSE) './build/previous[postgres,mysql]'
+	@echo "$(PREVIOUS_WHEELHOUSE): $$(git rev-parse --short '$(UPGRADE_FROM)'), $$(ls $(PREVIOUS_WHEELHOUSE)/*.whl | wc -l) wheels"
+
 ## Test an Ansible scenario (molecule/$(SCENARIO)) in podman containers running systemd:
 ## installs the tooling and the Debian packages it needs when missing (as root), builds or loads
 ## the base image and builds the wheelhouse first. `make molecule SCENARIO=default MOLECULE_ARGS=...`
-molecule: $(BIN)/molecule wheelhouse
+molecule: $(BIN)/molecule wheelhouse $(if $(filter upgrade,$(SCENARIO)),wheelhouse-previous)
 	scripts/apt-packages.sh scripts/molecule-packages.txt
 	export CONTAINERS_CONF=$(CURDIR)/molecule/containers.conf \
 		PATH=$(CURDIR)/$(BIN):$$PATH \
-		QUIRE_MOLECULE_SUFFIX=$(MOLECULE_SUFFIX) QUIRE_MOLECULE_NET=$(MOLECULE_NET) && \
+		QUIRE_MOLECULE_SUFFIX=$(MOLECULE_SUFFIX) QUIRE_MOLECULE_NET=$(MOLECULE_NET) \
+		QUIRE_PREVIOUS_WHEELHOUSE=$(CURDIR)/$(PREVIOUS_WHEELHOUSE) && \
 	QUIRE_MOLECULE_IMAGE="$$(scripts/molecule-image.sh)" && export QUIRE_MOLECULE_IMAGE && \
 	$(BIN)/molecule test -s $(SCENARIO) $(MOLECULE_ARGS)
 
@@ -126,4 +149,4 @@ services-stop:
 clean:
 	-scripts/test-services.sh clean
 	rm -rf $(VENV) .quire .test-services .test-services.env .pytest_cache .mypy_cache .ruff_cache \
-		$(WHEELHOUSE) build
+		$(WHEELHOUSE) $(PREVIOUS_WHEELHOUSE) build
