@@ -22,7 +22,7 @@ PREVIOUS_WHEELHOUSE ?= dist/wheelhouse-previous
 # checkout, so that scenarios of two checkouts can run at once.
 MOLECULE_SUFFIX ?= $(shell printf '%s' '$(CURDIR)' | cksum | cut -c1-6)
 MOLECULE_NET ?= $(shell echo $$(( $$(printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1) % 200 + 20 )))
-ANSIBLE_DIRS := roles playbooks molecule
+ANSIBLE_DIRS := roles playbooks molecule inventories
 SERVICES_SOURCES := $(shell find services -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' 2>/dev/null)
 
 .PHONY: run test test-fast test-all lint format typecheck bench services services-stop clean wheelhouse wheelhouse-previous molecule molecule-image image test-image
@@ -57,8 +57,8 @@ test: $(BIN)/quire
 test-fast: $(BIN)/quire
 	QUIRE_TEST_DATABASES=sqlite QUIRE_TEST_SERVICES=none $(BIN)/pytest -x -n $(TEST_WORKERS) --dist loadgroup -m 'not slow' $(PYTEST_ARGS)
 
-## Everything: the test suite, then every molecule scenario (CI runs default; mariadb takes
-## another ~15-30 minutes)
+## Everything: the test suite, then every molecule scenario (CI runs default and cluster;
+## mariadb, backup_restore and upgrade take another ~10-30 minutes each)
 MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 test-all: test
 	@for scenario in $(MOLECULE_SCENARIOS); do \
@@ -76,6 +76,7 @@ lint: $(BIN)/quire $(BIN)/molecule
 	PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR) \
 		$(BIN)/ansible-lint --profile production $(ANSIBLE_DIRS)
 	$(BIN)/python scripts/check-argument-specs.py roles
+	BIN=$(BIN) scripts/check-collection.sh
 
 format: $(BIN)/quire
 	$(BIN)/ruff format services tests benchmarks molecule scripts container

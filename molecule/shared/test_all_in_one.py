@@ -1,6 +1,7 @@
 """The tests of a scenario whose one host runs every service of playbooks/site.yml: the database
 (PostgreSQL or MariaDB, by the inventory's quire_database_engine), Redis, Solr, the web service and
-the workers, down to a scan uploaded, OCR'd by the worker and found by a search.
+the workers, down to a scan uploaded, OCR'd by the worker and found by a search; through nginx
+when the host is in quire_lb (quire.dms.loadbalancer, HTTP), else straight to the web service.
 
 A scenario runs them besides its own tests/ with molecule.yml's
 ``verifier.additional_files_or_dirs: [../../shared/test_all_in_one.py]``; what they expect (the
@@ -20,6 +21,7 @@ import tomllib
 import pytest
 from quire_checks import (
     curl,
+    listening_addresses,
     listens_on_loopback_only,
     main_process_owner,
     sandbox_exposure,
@@ -30,7 +32,9 @@ from quire_testinfra import group_vars, podman_hosts
 testinfra_hosts = podman_hosts("quire_web")
 
 PORT = 12000
-BASE = f"http://127.0.0.1:{PORT}"
+# nginx on the same host (quire.dms.loadbalancer), when the scenario has it.
+LOAD_BALANCED = bool(podman_hosts("quire_lb"))
+BASE = "http://127.0.0.1" if LOAD_BALANCED else f"http://127.0.0.1:{PORT}"
 SETTINGS = group_vars("all")
 # The inventory's test values of the passwords and the key: none may show in a journal.
 SECRETS = [
@@ -136,6 +140,19 @@ def test_service_runs_as_its_own_user(host, unit, user):
 @pytest.mark.parametrize("port", [PORT, DATABASE["port"], 6379, 8983])
 def test_services_listen_on_loopback_only(host, port):
     assert listens_on_loopback_only(host, port)
+
+
+@pytest.mark.skipif(not LOAD_BALANCED, reason="no quire_lb host")
+def test_nginx_serves_quire_on_port_80_and_trusts_loopback_only(host):
+    assert host.service("nginx.service").is_running
+    assert {"0.0.0.0:80", "[::]:80"} <= listening_addresses(host)
+    status, body = curl(host, "http://127.0.0.1/healthz")
+    assert (status, body.strip()) == (200, "ok")
+    status, _ = curl(host, "http://127.0.0.1/api/probe/")
+    assert status == 200
+    # nginx reaches the web service over loopback: the only proxy Quire believes.
+    settings = tomllib.loads(host.file("/etc/quire/quire.toml").content_string)
+    assert settings["security"]["trusted_proxies"] == ["127.0.0.1"]
 
 
 def test_solr_has_quires_collection(host):
