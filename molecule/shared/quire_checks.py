@@ -5,7 +5,9 @@ unit's process and sandbox, and a scanned page to upload.
 from __future__ import annotations
 
 import io
+import os
 import re
+from pathlib import Path
 
 import img2pdf
 from PIL import Image, ImageDraw, ImageFont
@@ -59,3 +61,12 @@ def scanned_pdf(word: str) -> bytes:
     data = img2pdf.convert(buffer.getvalue())
     assert isinstance(data, bytes)
     return data
+
+
+def ansible_output() -> str:
+    """What Ansible printed in the scenario's steps so far (molecule.yml's ANSIBLE_LOG_PATH)."""
+    path = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "ansible.log"
+    text = path.read_text()
+    # The converge is in it: the secrets were there to leak.
+    assert "TASK [quire.dms.common" in text, f"{path} does not hold the converge"
+    return text

@@ -20,6 +20,7 @@ import tomllib
 
 import pytest
 from quire_checks import (
+    ansible_output,
     curl,
     listening_addresses,
     listens_on_loopback_only,
@@ -184,6 +185,12 @@ def test_no_secret_in_the_journal(host):
     assert SECRETS
     for secret in SECRETS:
         assert secret not in journal
+
+
+def test_no_secret_in_ansibles_output():
+    output = ansible_output()
+    for secret in SECRETS:
+        assert secret not in output
 
 
 def test_probe_answers_200(host):

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import pytest
 import testinfra
+from quire_checks import ansible_output
 from quire_state import BASE, MEDIA_ROOT, curl, state, token
 from quire_testinfra import podman_hosts
 
@@ -189,3 +190,10 @@ def test_no_secret_in_the_journal(host):
     assert "checked" in journal  # quire-s3-sync's runs
     for secret in SECRETS:
         assert secret not in journal
+
+
+def test_no_secret_in_ansibles_output():
+    """Of every step: converge, backup, destroy, converge, restore, idempotence."""
+    output = ansible_output()
+    for secret in SECRETS:
+        assert secret not in output

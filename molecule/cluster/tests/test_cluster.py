@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import testinfra
-from quire_checks import curl, sandbox_exposure, scanned_pdf
+from quire_checks import ansible_output, curl, sandbox_exposure, scanned_pdf
 from quire_testinfra import podman_hosts
 
 # The test values of molecule.yml's inventory: none may show in a journal or a log.
@@ -437,3 +437,9 @@ def test_no_secret_in_any_journal_or_log():
             assert secret not in journal, f"{host.backend.name}'s journal"
         found = host.run("grep -rlF" + " -e %s" * len(SECRETS) + " /var/log", *SECRETS)
         assert found.rc == 1, f"{host.backend.name}: {found.stdout}"
+
+
+def test_no_secret_in_ansibles_output():
+    output = ansible_output()
+    for secret in SECRETS:
+        assert secret not in output

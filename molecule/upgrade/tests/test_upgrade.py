@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import testinfra
+from quire_checks import ansible_output
 from quire_testinfra import group_vars, podman_hosts
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1]
@@ -16,6 +17,12 @@ sys.path.insert(0, str(SCENARIO_DIR))
 from client import Client, changed_documents  # noqa: E402 (client.py is beside the tests)
 
 SETTINGS = group_vars("all")
+# The inventory's test values of the passwords and keys.
+SECRETS = [
+    value
+    for name, value in SETTINGS.items()
+    if name.endswith(("_password", "_secret_key")) and isinstance(value, str) and value
+]
 REPOSITORY = SCENARIO_DIR.parents[1]
 WHEELHOUSE = REPOSITORY / "dist" / "wheelhouse"
 # quire.dms.web's own check: "current" when the schema is at the newest migration of the
@@ -79,3 +86,10 @@ def test_every_quire_host_runs_this_commits_wheel_on_the_newest_schema():
         SCHEMA_STATUS,
     )
     assert schema.splitlines()[-1] == "current"
+
+
+def test_no_secret_in_ansibles_output():
+    output = ansible_output()
+    assert SECRETS
+    for secret in SECRETS:
+        assert secret not in output
