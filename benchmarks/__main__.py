@@ -9,12 +9,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import core, ocr, s3, search, startup, tasks
+from benchmarks import core, ocr, request_path, s3, search, startup, tasks
 
 
 def main() -> None:
     console = Console(width=180)
     startup.report(console)
+    request_path.report(console)
     backends = ["sqlite"] + (["postgresql"] if "QUIRE_TEST_POSTGRES_URL" in os.environ else [])
     table = Table(title="Core: folder listing (10,000 documents, pages of 50) and uploads")
     for column in (

@@ -7,17 +7,20 @@ headers (``web/trusted_headers.py``).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import SecurityScopes
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, select, union
+from sqlalchemy.orm import Session, with_expression
+from sqlalchemy.orm.interfaces import ORMOption
 
 from quire.core.config import Settings
 from quire.core.db import Database, utcnow
-from quire.core.models import ApiToken, Group, User
+from quire.core.models import ApiToken, RoleScope, User
+from quire.core.models.users import groups_roles, users_groups, users_roles
 from quire.core.proxy_users import proxy_user
 from quire.core.scopes import ALL_SCOPES
 from quire.core.security import (
@@ -30,7 +33,9 @@ from quire.core.storage import Storage as FileStorage
 from quire.web.trusted_headers import UnusableIdentity, proxy_identity
 
 
-def get_settings(request: Request) -> Settings:
+# async: FastAPI runs a plain def dependency in its thread pool, a hop per request for what
+# only reads an attribute. The ones that reach the database stay plain defs.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -41,7 +46,7 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_storage(request: Request) -> FileStorage:
+async def get_storage(request: Request) -> FileStorage:
     storage: FileStorage = request.app.state.storage
     return storage
 
@@ -51,13 +56,36 @@ Storage = Annotated[FileStorage, Depends(get_storage)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
-def user_scopes(user: User) -> set[str]:
+def user_scopes(user: User, *, from_roles: bool = False) -> set[str]:
+    """What the user may do: every scope for a superuser, else what its roles and its groups'
+    roles grant: as computed with the user when a request authenticated it, or with
+    ``from_roles`` (after a change to them in this session) from its relationships now."""
     if user.is_superuser:
         return set(ALL_SCOPES)
+    if user.granted_scopes is not None and not from_roles:
+        return set(user.granted_scopes.split())
     scopes = {scope for role in user.roles for scope in role.scopes}
     for group in user.groups:
         scopes.update(scope for role in group.roles for scope in role.scopes)
     return scopes
+
+
+def with_granted_scopes(user_id: uuid.UUID) -> ORMOption:
+    """Loads ``User.granted_scopes`` in the statement that loads the user: a request's
+    authentication and authorisation in one statement, however many roles and groups."""
+    roles = union(
+        select(users_roles.c.role_id).where(users_roles.c.user_id == user_id),
+        select(groups_roles.c.role_id)
+        .join(users_groups, users_groups.c.group_id == groups_roles.c.group_id)
+        .where(users_groups.c.user_id == user_id),
+    )
+    granted = (
+        select(func.aggregate_strings(RoleScope.scope, " "))
+        .where(RoleScope.role_id.in_(roles))
+        .scalar_subquery()
+    )
+    # "" rather than NULL for a user without roles: None means "not loaded".
+    return with_expression(User.granted_scopes, func.coalesce(granted, ""))
 
 
 def bearer_token(request: Request, settings: Settings) -> str | None:
@@ -95,12 +123,6 @@ def credential_verifies(database: Database, settings: Settings, token: str) -> b
     return True
 
 
-_WITH_SCOPES = (
-    selectinload(User.roles),
-    selectinload(User.groups).selectinload(Group.roles),
-)
-
-
 def _token_user(db: Session, token: str, settings: Settings) -> User | None:
     """The user of a bearer token or session cookie; 401 if it does not verify."""
     if token.startswith(API_TOKEN_PREFIX):
@@ -112,12 +134,12 @@ def _token_user(db: Session, token: str, settings: Settings) -> User | None:
         if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
             api_token.last_used_at = now
             db.commit()
-        return db.get(User, api_token.user_id, options=_WITH_SCOPES)
+        return db.get(User, api_token.user_id, options=[with_granted_scopes(api_token.user_id)])
     try:
         claims = decode_access_token(settings.security, token)
     except InvalidToken as exc:
         raise _unauthorized("invalid or expired token") from exc
-    return db.get(User, claims.user_id, options=_WITH_SCOPES)
+    return db.get(User, claims.user_id, options=[with_granted_scopes(claims.user_id)])
 
 
 def _proxy_user(request: Request, db: Session, settings: Settings) -> User:

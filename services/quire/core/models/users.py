@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Uuid
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from quire.core.db import Base, UTCDateTime, utcnow
 
@@ -56,6 +56,9 @@ class User(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The scopes its roles and its groups' roles grant, space-separated, when the statement that
+    # loaded the user computed them (a request's authentication: quire.web.deps); else None.
+    granted_scopes: Mapped[str | None] = query_expression()
 
     groups: Mapped[list[Group]] = relationship(secondary=users_groups, back_populates="users")
     roles: Mapped[list[Role]] = relationship(secondary=users_roles)

@@ -121,7 +121,8 @@ def _out(user: models.User) -> User:
 
 def _details(user: models.User) -> UserDetails:
     details = UserDetails.model_validate(user)
-    return details.model_copy(update={"scopes": sorted(user_scopes(user))})
+    # From the roles as they are now: the user may be the caller, whose roles this request changed.
+    return details.model_copy(update={"scopes": sorted(user_scopes(user, from_roles=True))})
 
 
 def _get_user(db: Session, user_id: uuid.UUID) -> models.User:

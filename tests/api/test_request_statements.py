@@ -1,0 +1,75 @@
+"""The per-request floor: how many SQL statements authenticating and authorising a request costs.
+
+A signed-in request loads its user with the roles and groups that grant its scopes; that is one
+statement, whatever the user belongs to (issue 16: it was four, and one more per role).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from quire.core.db import Database
+from quire.core.models import Group, Role, RoleScope, User
+
+
+@contextmanager
+def statements(database: Database) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs meanwhile."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+
+
+def _join_groups(db: Database, user: User, groups: int) -> None:
+    with db.session() as session:
+        member = session.get(User, user.id)
+        assert member is not None
+        for number in range(groups):
+            role = Role(name=f"group-role-{number}")
+            role.scope_rows = [RoleScope(scope="tag.view"), RoleScope(scope="node.view")]
+            group = Group(name=f"group-{number}")
+            group.roles.append(role)
+            member.groups.append(group)
+        session.commit()
+
+
+def test_users_me_is_one_statement_for_a_user_with_roles_and_groups(alice, db):
+    _join_groups(db, alice.user, groups=3)
+    alice.client.get("/api/users/me").raise_for_status()  # the app warmed up
+    with statements(db) as seen:
+        response = alice.client.get("/api/users/me")
+    assert response.status_code == 200, response.text
+    assert len(seen) == 1, "\n\n".join(seen)
+
+
+def test_a_missing_scope_granted_by_no_role_or_group_is_still_403(make_account, db):
+    reader = make_account(scopes={"node.view"})
+    _join_groups(db, reader.user, groups=2)
+    with statements(db) as seen:
+        response = reader.client.post("/api/tags/", json={"name": "x"})
+    assert response.status_code == 403
+    assert "tag.create" in response.json()["detail"]
+    assert len(seen) == 1, "\n\n".join(seen)
+
+
+def test_changing_ones_own_roles_answers_with_the_new_scopes(alice):
+    # The caller's scopes were computed when the request authenticated it: the answer must
+    # follow the roles as the request left them, not as they were.
+    role = alice.client.post(
+        "/api/roles/", json={"name": "narrow", "scopes": ["user.me", "user.view"]}
+    ).json()
+    response = alice.client.patch(f"/api/users/{alice.id}", json={"role_ids": [role["id"]]})
+    assert response.status_code == 200, response.text
+    assert response.json()["scopes"] == ["user.me", "user.view"]
+    me = alice.client.get("/api/users/me").json()
+    assert me["scopes"] == ["user.me", "user.view"]
