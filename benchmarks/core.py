@@ -146,15 +146,15 @@ def _upload_all(base: str, headers: dict[str, str], documents: list[bytes]) -> f
     # One client shared by the threads: creating an httpx client costs more than an upload.
     with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
 
-        def upload(data: bytes) -> None:
-            response = client.post(
-                "/api/documents/upload", files={"file": ("doc.pdf", data, "application/pdf")}
-            )
+        def upload(number: int, data: bytes) -> None:
+            # A title of its own: one title per folder (Papermerge's rule) refuses a second one.
+            upload_file = (f"doc-{number:05d}.pdf", data, "application/pdf")
+            response = client.post("/api/documents/upload", files={"file": upload_file})
             response.raise_for_status()
 
         started = time.perf_counter()
         with ThreadPoolExecutor(UPLOAD_CONCURRENCY) as pool:
-            list(pool.map(upload, documents))
+            list(pool.map(upload, range(len(documents)), documents))
         return len(documents) / (time.perf_counter() - started)
 
 

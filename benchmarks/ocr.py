@@ -127,8 +127,9 @@ def quire_pipeline(client: httpx.Client, data: bytes, marker: str) -> tuple[floa
     ``marker`` is a word printed on the scan's last page and nowhere else in the index.
     """
     started = time.perf_counter()
+    # A title per upload: one title per folder (Papermerge's rule) refuses a second "scan.pdf".
     response = client.post(
-        "/api/documents/upload", files={"file": ("scan.pdf", data, "application/pdf")}
+        "/api/documents/upload", files={"file": (f"scan-{marker}.pdf", data, "application/pdf")}
     )
     response.raise_for_status()
     document_id = response.json()["id"]
