@@ -24,7 +24,13 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.core import one_page_pdf
-from benchmarks.server import _free_port, fresh_database, percentile, quire_server
+from benchmarks.server import (
+    _free_port,
+    fresh_database,
+    percentile,
+    quire_server,
+    wait_until_answers,
+)
 
 WARM_UP = 50
 REQUESTS = 500
@@ -67,15 +73,7 @@ def bare_server() -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/ping", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+        wait_until_answers(process, f"{base}/ping", seconds=30)
         yield base
     finally:
         process.terminate()

@@ -90,17 +90,7 @@ def quire_server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("quire serve exited early")
-            try:
-                if httpx.get(f"{base}/api/probe/", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        wait_until_answers(process, f"{base}/api/probe/", seconds=90)
         token = httpx.post(
             f"{base}/api/token", json={"username": "admin", "password": ADMIN_PASSWORD}
         ).json()["access_token"]
@@ -108,6 +98,21 @@ def quire_server(
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def wait_until_answers(process: subprocess.Popen[bytes], url: str, seconds: float) -> None:
+    """Until the server the process started answers 200 at the URL."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited early")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def percentile(samples: list[float], fraction: float) -> float:
