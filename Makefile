@@ -77,6 +77,7 @@ lint: $(BIN)/quire $(BIN)/molecule
 		$(BIN)/ansible-lint --profile production $(ANSIBLE_DIRS)
 	$(BIN)/python scripts/check-argument-specs.py roles
 	BIN=$(BIN) scripts/check-collection.sh
+	BIN=$(BIN) scripts/check-role-input.sh
 
 format: $(BIN)/quire
 	$(BIN)/ruff format services tests benchmarks molecule scripts container
