@@ -4,6 +4,8 @@ rebuild it or find and repair drift."""
 import re
 import uuid
 
+import pytest
+
 from quire.search import indexer
 from quire.search.engines import engine_for
 from quire.search.model import load
@@ -129,3 +131,24 @@ def test_check_repairs_just_the_entries_of_fields_whose_key_changed(search, alic
     assert indexer.check(search.db, backend, 10).total == 0
     assert search.titles(alice, "cf.Цена:7") == ["a"]
     assert search.titles(alice, "cf.amount:7") == ["b"]
+
+
+def test_a_tantivy_rebuild_commits_by_entries_not_by_nodes(search, alice, monkeypatch):
+    # A node brings one entry and one per page: long documents make their commits come sooner,
+    # so segments, and the merges that map them, stay the same size (tantivy_backend).
+    if not str(search.settings.search.url).startswith("tantivy"):
+        pytest.skip("Tantivy's bulk writer")
+    from quire.search import tantivy_backend
+
+    documents = sorted(
+        uuid.UUID(search.upload(alice, f"doc {n}", ["first", "second", "third"])["id"])
+        for n in range(3)
+    )
+    backend = engine_for(search.settings)
+    for threshold, committed in ((4, documents), (8, documents[1:2])):
+        monkeypatch.setattr(tantivy_backend, "BULK_COMMIT_ENTRIES", threshold)
+        backend.clear()
+        checkpoints: list[uuid.UUID] = []
+        indexer.rebuild(search.db, backend, 1, checkpoint=checkpoints.append)
+        assert checkpoints == committed
+    assert search.titles(alice, "second") == ["doc 0", "doc 1", "doc 2"]

@@ -43,11 +43,25 @@ from quire.search.textonly import text_only
 SCHEMA_VERSION = 2
 SCHEMA_FILE = "quire-schema.json"
 WRITER_HEAP_BYTES = 64_000_000
-# A rebuild keeps one writer with two indexing threads and commits every so many nodes, so
-# that reading the database and indexing overlap instead of taking turns.
-BULK_HEAP_BYTES = 256_000_000
+# A rebuild keeps one writer with two indexing threads, so that reading the database and
+# indexing overlap instead of taking turns, and commits every so many entries (a node's and
+# its pages'). Issue 16: >= 3,000 pages/s at a peak RSS < 500 MB (100,000 pages, 2 cores).
+# - Each commit ends the threads' segments, and Tantivy merges 8 segments of a size into one,
+#   reading them through mmap: their pages count in the process's RSS until the merge ends.
+#   Every 2,000 nodes (22,000 entries) left 10 segments, of which 8 (80 % of the index, 210 MB
+#   mapped) merged at the end, while the threads' heaps and the queue of documents were full:
+#   peak 550-610 MB. Every 5,000 entries, a merge maps 20 % of the index (45 MB): peak
+#   305-335 MB, at the same CPU time and pages/s (3,100-4,400 on a shared machine); the index
+#   ends in 7 segments, not 3. It also bounds Tantivy's queue of documents (10,000 at most,
+#   some 6 kB each), which the reader otherwise keeps full. Entries, not nodes: long
+#   documents must not make segments, and so merges, bigger.
+# - The heap is the threads' budget together; a thread's 2,500-2,750 entries need 20-32 MB
+#   (measured), so 2 x 32 MB rarely ends a segment before the commit and caps what bigger
+#   entries may take. (glibc's per-thread arenas keep some 30 MB more than MALLOC_ARENA_MAX=2
+#   would: not worth an allocator setting for the whole process.)
+BULK_HEAP_BYTES = 64_000_000
 BULK_THREADS = 2
-BULK_COMMIT_NODES = 2_000
+BULK_COMMIT_ENTRIES = 5_000
 WRITER_WAIT_SECONDS = 30.0
 SNIPPET_CHARS = 240
 # Tantivy keeps dates to the second in fast fields: sorting uses microseconds kept as integers.
@@ -288,15 +302,16 @@ class TantivyBackend:
 class _BulkWriter:
     def __init__(self, writer: IndexWriter) -> None:
         self.writer = writer
-        self.uncommitted = 0
+        self.uncommitted = 0  # entries
 
     def add(self, nodes: Sequence[IndexedNode]) -> bool:
+        """Write the nodes; commit (and return True) once enough entries wait for it."""
         for node in nodes:
             self.writer.delete_documents_by_term("node_id", str(node.id))
             for entry in _entries(node):
                 self.writer.add_document(entry)
-        self.uncommitted += len(nodes)
-        if self.uncommitted < BULK_COMMIT_NODES:
+                self.uncommitted += 1
+        if self.uncommitted < BULK_COMMIT_ENTRIES:
             return False
         self.writer.commit()
         self.uncommitted = 0
