@@ -1,7 +1,9 @@
-"""Issue 2's figures: folder listing latency at 10,000 documents, upload throughput.
+"""Issues 2 and 16: folder listing latency at 10,000 documents, upload throughput.
 
 Each figure comes with a baseline measured in the same run:
-- listing: the raw SQL for the same page, timed in-process (the database's floor);
+- listing, for pages near the start and near the end of the folder: the same page in raw SQL
+  served by a bare FastAPI endpoint (``benchmarks.floor``), over HTTP like the API; and, for
+  reference, that SQL alone timed in-process (the database's share);
 - upload: staging, checksumming and fsync-renaming the same bytes in-process (the disk's floor).
 """
 
@@ -17,8 +19,9 @@ from pathlib import Path
 
 import httpx
 import pikepdf
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, text
 
+from benchmarks.floor import COUNT_SQL, PAGE_SQL, floor_server
 from benchmarks.server import fresh_database, percentile, quire_server
 from quire.core.db import Database, utcnow
 from quire.core.documents import staged_upload
@@ -28,17 +31,26 @@ from quire.core.storage import LocalStorage, docver_key
 FOLDER_SIZE = 10_000
 PAGE_SIZE = 50
 LIST_REQUESTS = 300
+# The pages near each end of the folder, drawn from at random: OFFSET makes the last the dearer.
+REGION_PAGES = 10
 UPLOADS = 200
 UPLOAD_CONCURRENCY = 4
 
 
 @dataclass
+class ListingFigures:
+    region: str
+    p50_ms: float
+    p95_ms: float
+    floor_p50_ms: float
+    floor_p95_ms: float
+    sql_p95_ms: float
+
+
+@dataclass
 class CoreFigures:
     backend: str
-    list_p50_ms: float
-    list_p95_ms: float
-    sql_p50_ms: float
-    sql_p95_ms: float
+    listings: list[ListingFigures]
     uploads_per_s: float
     floor_uploads_per_s: float
 
@@ -110,24 +122,49 @@ def _fill_folder(database_url: str, folder_id: uuid.UUID, user_id: uuid.UUID) ->
     database.dispose()
 
 
-def _sql_floor(database_url: str, folder_id: uuid.UUID, pages: list[int]) -> list[float]:
+def _sql_timings(database_url: str, folder_id: uuid.UUID, pages: list[int]) -> list[float]:
+    """The floor endpoint's two statements for each page, in this process: the database's part."""
     database = Database(database_url)
     timings = []
-    with database.session() as session:
+    with database.engine.connect() as connection:
         for page in pages:
             started = time.perf_counter()
-            list(
-                session.execute(
-                    select(Node.id, Node.title, Node.ctype)
-                    .where(Node.parent_id == folder_id)
-                    .order_by(Node.ctype.desc(), Node.title, Node.created_at, Node.id)
-                    .limit(PAGE_SIZE)
-                    .offset((page - 1) * PAGE_SIZE)
-                )
-            )
+            connection.execute(COUNT_SQL, {"folder": folder_id}).scalar_one()
+            connection.execute(
+                PAGE_SQL,
+                {"folder": folder_id, "page_size": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
+            ).all()
             timings.append((time.perf_counter() - started) * 1000)
     database.dispose()
     return timings
+
+
+def _http_timings(client: httpx.Client, path: str, pages: list[int]) -> list[float]:
+    client.get(path, params={"page_size": PAGE_SIZE}).raise_for_status()  # warm up
+    timings = []
+    for page in pages:
+        started = time.perf_counter()
+        response = client.get(path, params={"page_size": PAGE_SIZE, "page_number": page})
+        timings.append((time.perf_counter() - started) * 1000)
+        assert len(response.json()["items"]) == PAGE_SIZE
+    return timings
+
+
+def _listing(
+    url: str, quire: httpx.Client, folder_id: uuid.UUID, region: str, pages: list[int]
+) -> ListingFigures:
+    api = _http_timings(quire, f"/api/nodes/{folder_id}", pages)
+    with floor_server(url) as base, httpx.Client(base_url=base, timeout=60) as floor:
+        bare = _http_timings(floor, f"/listing/{folder_id}", pages)
+    sql = _sql_timings(url, folder_id, pages)
+    return ListingFigures(
+        region=region,
+        p50_ms=percentile(api, 0.5),
+        p95_ms=percentile(api, 0.95),
+        floor_p50_ms=percentile(bare, 0.5),
+        floor_p95_ms=percentile(bare, 0.95),
+        sql_p95_ms=percentile(sql, 0.95),
+    )
 
 
 def _storage_floor(workdir: Path, documents: list[bytes]) -> float:
@@ -177,17 +214,15 @@ def run(backend: str, workdir: Path) -> CoreFigures:
         _fill_folder(url, folder_id, user_id)
 
         rng = random.Random(7)
-        pages = [rng.randint(1, FOLDER_SIZE // PAGE_SIZE) for _ in range(LIST_REQUESTS)]
-        client.get(f"/api/nodes/{folder_id}", params={"page_size": PAGE_SIZE})  # warm up
-        timings = []
-        for page in pages:
-            started = time.perf_counter()
-            response = client.get(
-                f"/api/nodes/{folder_id}", params={"page_size": PAGE_SIZE, "page_number": page}
-            )
-            timings.append((time.perf_counter() - started) * 1000)
-            assert len(response.json()["items"]) == PAGE_SIZE
-        sql = _sql_floor(url, folder_id, pages)
+        last = FOLDER_SIZE // PAGE_SIZE
+        regions = {
+            "first pages": range(1, REGION_PAGES + 1),
+            "last pages": range(last - REGION_PAGES + 1, last + 1),
+        }
+        listings = [
+            _listing(url, client, folder_id, region, rng.choices(pages, k=LIST_REQUESTS))
+            for region, pages in regions.items()
+        ]
 
         documents = [one_page_pdf(f"benchmark document {i}") for i in range(UPLOADS)]
         uploads_per_s = _upload_all(server.base, server.headers, documents)
@@ -195,10 +230,7 @@ def run(backend: str, workdir: Path) -> CoreFigures:
     floor = _storage_floor(workdir, documents)
     return CoreFigures(
         backend=backend,
-        list_p50_ms=percentile(timings, 0.5),
-        list_p95_ms=percentile(timings, 0.95),
-        sql_p50_ms=percentile(sql, 0.5),
-        sql_p95_ms=percentile(sql, 0.95),
+        listings=listings,
         uploads_per_s=uploads_per_s,
         floor_uploads_per_s=floor,
     )

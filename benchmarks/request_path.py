@@ -2,34 +2,28 @@
 
 Both servers run the same way in the same run: one uvicorn worker in its own process, asked by
 one client on a kept-alive connection, one request at a time. The bare endpoint
-(``GET /ping`` of ``bare_app`` below, a plain ``def``) is what any FastAPI service pays; the
+(``GET /ping`` of ``benchmarks.floor``, a plain ``def``) is what any FastAPI service pays; the
 ratio says how much Quire adds on top (authentication, the database, its own work).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI
 from rich.console import Console
 from rich.table import Table
 
 from benchmarks.core import one_page_pdf
+from benchmarks.floor import floor_server
 from benchmarks.server import (
-    _free_port,
     fresh_database,
     percentile,
     quire_server,
-    wait_until_answers,
 )
 
 WARM_UP = 50
@@ -38,46 +32,12 @@ REQUESTS = 500
 WORD = "quenelle"
 PDF = "application/pdf"
 
-bare_app = FastAPI()
-
-
-@bare_app.get("/ping")
-def ping() -> dict[str, bool]:
-    return {"ok": True}
-
 
 @dataclass
 class Latency:
     endpoint: str
     p50_ms: float
     p95_ms: float
-
-
-@contextmanager
-def bare_server() -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "benchmarks.request_path:bare_app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answers(process, f"{base}/ping", seconds=30)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def measure(client: httpx.Client, path: str, label: str) -> Latency:
@@ -135,7 +95,7 @@ def quire_latencies(backend: str, workdir: Path) -> list[Latency]:
 
 def report(console: Console) -> None:
     backends = ["sqlite"] + (["postgresql"] if "QUIRE_TEST_POSTGRES_URL" in os.environ else [])
-    with bare_server() as base, httpx.Client(base_url=base, timeout=30) as client:
+    with floor_server() as base, httpx.Client(base_url=base, timeout=30) as client:
         bare = measure(client, "/ping", "bare FastAPI def")
     table = Table(
         title=f"Request path: one worker, one client, {REQUESTS} sequential requests each, "

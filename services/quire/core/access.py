@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import CTE, ColumnElement, Integer, Select, literal_column, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from quire.core import scopes
 from quire.core.db import chunked
@@ -165,13 +165,20 @@ def node_accesses(
     session: Session, user: User, nodes: Iterable[Node]
 ) -> dict[uuid.UUID, NodeAccess]:
     """The user's access to each node they may see; the others are left out."""
+    return owned_accesses(session, user, ((node.id, node.user_id) for node in nodes))
+
+
+def owned_accesses(
+    session: Session, user: User, owners: Iterable[tuple[uuid.UUID, uuid.UUID]]
+) -> dict[uuid.UUID, NodeAccess]:
+    """``node_accesses`` for nodes given as ``(id, owner id)``, as a listing reads them."""
     result: dict[uuid.UUID, NodeAccess] = {}
     others: list[uuid.UUID] = []
-    for node in nodes:
-        if node.user_id == user.id:
-            result[node.id] = OWNER
+    for node_id, owner_id in owners:
+        if owner_id == user.id:
+            result[node_id] = OWNER
         else:
-            others.append(node.id)
+            others.append(node_id)
     for chunk in chunked(others):
         result.update(_granted(session, user.id, chunk))
     return result
@@ -194,7 +201,8 @@ def find(
     Raises ``NotVisible`` for a node that is missing, of another kind, or not visible, and
     ``NotPermitted`` only for a node the user sees: so a refusal never reveals a node.
     """
-    node = session.get(kind, node_id)
+    # The tags only where a caller reads them: every request finds a node, few show its tags.
+    node = session.get(kind, node_id, options=[lazyload(Node.tags)])
     access = None if node is None else node_access(session, user, node)
     if node is None or access is None:
         raise NotVisible(node_id)

@@ -68,7 +68,8 @@ class PageParams(BaseModel):
         return (self.page_number - 1) * self.page_size
 
 
-def page_params(page_size: PageSize = 5, page_number: PageNumber = 1) -> PageParams:
+# async: FastAPI runs a plain def dependency in its thread pool, a hop to read the query.
+async def page_params(page_size: PageSize = 5, page_number: PageNumber = 1) -> PageParams:
     return PageParams(page_size=page_size, page_number=page_number)
 
 

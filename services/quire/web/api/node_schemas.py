@@ -33,14 +33,14 @@ class _NodeFields(BaseModel):
     id: uuid.UUID
     title: str
     parent_id: uuid.UUID | None
-    tags: list[NodeTag] = []
+    tags: list[NodeTag] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
     user_id: uuid.UUID | None
     group_id: uuid.UUID | None = None
-    perms: list[str] = []
+    perms: list[str] = Field(default_factory=list)
     is_shared: bool = False
-    breadcrumb: Breadcrumb = []
+    breadcrumb: Breadcrumb = Field(default_factory=list)
 
 
 class FolderOut(_NodeFields):
@@ -84,11 +84,11 @@ class DocumentVersionOut(BaseModel):
     document_id: uuid.UUID
     sha256: str | None
     download_url: str | None
-    pages: list[PageOut] = []
+    pages: list[PageOut] = Field(default_factory=list)
 
 
 class DocumentOut(DocumentNodeOut):
-    versions: list[DocumentVersionOut] = []
+    versions: list[DocumentVersionOut] = Field(default_factory=list)
 
 
 class NodeDocumentInfo(BaseModel):
@@ -103,7 +103,7 @@ class NodeOut(BaseModel):
     id: uuid.UUID
     title: str
     ctype: Literal["folder", "document"]
-    tags: list[NodeTag] = []
+    tags: list[NodeTag] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
     parent_id: uuid.UUID | None

@@ -6,15 +6,26 @@ access rule: a grantee's breadcrumb starts at their share, and ``perms``/``is_sh
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+import uuid
+from typing import Any, Literal, Unpack
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload, with_polymorphic
 
 from quire.core import access
 from quire.core.access import NodeAccess
-from quire.core.models import Document, DocumentVersion, Folder, Node, User
-from quire.web.api.common import PageParams, paginate
+from quire.core.models import (
+    Document,
+    DocumentVersion,
+    Folder,
+    Node,
+    SharedNode,
+    Tag,
+    User,
+    nodes_tags,
+)
+from quire.web.api.common import PageParams, Paginated
 from quire.web.api.node_schemas import (
     DocumentNodeOut,
     DocumentOut,
@@ -24,6 +35,7 @@ from quire.web.api.node_schemas import (
     folder_out,
     for_caller,
 )
+from quire.web.api.tags import NodeTag
 
 OrderBy = Literal[
     "title", "-title", "ctype", "-ctype", "created_at", "-created_at", "updated_at", "-updated_at"
@@ -65,6 +77,24 @@ def full_out(
     return for_caller(out, granted, is_shared=_is_shared(db, node, granted))
 
 
+def _page_ids(
+    db: Session,
+    criteria: list[ColumnElement[bool]],
+    order_by: OrderBy | None,
+    params: PageParams,
+) -> tuple[list[uuid.UUID], int]:
+    # Two steps: the page's ids from the index alone, then those rows with their columns.
+    # Joining first makes PostgreSQL sort the whole folder for every page. count(*), not
+    # count(id): SQLite then counts in its narrowest index, twice as fast on a large folder.
+    # On the session's connection: these read columns, not objects, and the ORM's execution
+    # path costs more than the statements themselves.
+    connection = db.connection()
+    id_query = select(Node.__table__.c.id).where(*criteria).order_by(*node_ordering(order_by))
+    total = connection.execute(select(func.count()).select_from(Node.__table__).where(*criteria))
+    page = connection.execute(id_query.limit(params.page_size).offset(params.offset))
+    return list(page.scalars()), math.ceil(total.scalar_one() / params.page_size)
+
+
 def node_page(
     db: Session,
     criteria: list[ColumnElement[bool]],
@@ -75,12 +105,7 @@ def node_page(
 ) -> tuple[list[Node], int]:
     """One page of the nodes matching ``criteria``, and the number of pages; ``with_versions``
     loads the documents' versions and pages with them (a few queries for the whole page)."""
-    # Two steps: the page's ids from the index alone, then those rows with their documents'
-    # columns. Joining first makes PostgreSQL sort the whole folder for every page.
-    id_query = select(Node.id).where(*criteria).order_by(*node_ordering(order_by))
-    page_ids, num_pages = paginate(
-        db, id_query, params, select(func.count(Node.id)).where(*criteria)
-    )
+    page_ids, num_pages = _page_ids(db, criteria, order_by, params)
     nodes = with_polymorphic(Node, [Document])
     query = select(nodes).where(nodes.id.in_(page_ids))
     if with_versions:
@@ -89,6 +114,83 @@ def node_page(
     loaded = db.scalars(query)
     by_id = {node.id: node for node in loaded}
     return [by_id[node_id] for node_id in page_ids if node_id in by_id], num_pages
+
+
+def children_page(
+    db: Session,
+    user: User,
+    criteria: list[ColumnElement[bool]],
+    order_by: OrderBy | None,
+    params: PageParams,
+) -> Paginated[ListItem]:
+    """One page of list items of a folder the caller sees, in three statements whatever the
+    page size: the count, the page's ids, then their columns with their tags and shares.
+
+    Read as rows, not ORM objects: a listing is the UI's most frequent request, and loading
+    objects (identity map, polymorphic loading, a query per relationship) cost five times the
+    SQL (issue 16).
+    """
+    page_ids, num_pages = _page_ids(db, criteria, order_by, params)
+    nodes, documents, tags = Node.__table__, Document.__table__, Tag.__table__
+    shared = select(SharedNode.node_id).where(SharedNode.node_id == nodes.c.id).exists()
+    rows = db.connection().execute(
+        select(
+            *(nodes.c[name] for name in _NODE_COLUMNS),
+            documents.c.ocr,
+            documents.c.ocr_status,
+            documents.c.document_type_id,
+            shared.label("is_shared"),
+            tags.c.name.label("tag_name"),
+            tags.c.bg_color,
+            tags.c.fg_color,
+        )
+        .select_from(nodes)
+        .outerjoin(documents, documents.c.id == nodes.c.id)
+        .outerjoin(nodes_tags, nodes_tags.c.node_id == nodes.c.id)
+        .outerjoin(tags, tags.c.id == nodes_tags.c.tag_id)
+        # One expanding parameter rather than a literal list: no per-id coercion.
+        .where(nodes.c.id.in_(bindparam("page_ids", expanding=True))),
+        {"page_ids": page_ids},
+    ).all()
+    granted = access.owned_accesses(db, user, {(row.id, row.user_id) for row in rows})
+    fields: dict[uuid.UUID, dict[str, Any]] = {}
+    for row in rows:
+        item = fields.get(row.id)
+        if item is None:
+            item = fields[row.id] = _list_fields(row)
+        if row.tag_name is not None:
+            item["tags"].append(
+                NodeTag(name=row.tag_name, bg_color=row.bg_color, fg_color=row.fg_color)
+            )
+    items: list[ListItem] = []
+    for node_id in page_ids:
+        if node_id not in granted:
+            continue
+        item = fields[node_id]
+        out: ListItem = FolderOut(**item) if item["ctype"] == "folder" else DocumentNodeOut(**item)
+        items.append(for_caller(out, granted[node_id], is_shared=item["is_shared"]))
+    return Paginated[ListItem](
+        page_size=params.page_size,
+        page_number=params.page_number,
+        num_pages=num_pages,
+        items=items,
+    )
+
+
+_NODE_COLUMNS = ("id", "title", "ctype", "parent_id", "user_id", "created_at", "updated_at")
+
+
+def _list_fields(row: Row[Unpack[tuple[Any, ...]]]) -> dict[str, Any]:
+    fields: dict[str, Any] = {name: getattr(row, name) for name in _NODE_COLUMNS}
+    fields.update(is_shared=bool(row.is_shared), tags=[])
+    if row.ctype == "document":
+        fields.update(
+            ocr=row.ocr,
+            ocr_status=row.ocr_status,
+            document_type_id=row.document_type_id,
+            thumbnail_url=f"/api/thumbnails/{row.id}",
+        )
+    return fields
 
 
 def _item(node: Node, with_versions: bool) -> ListItem | SharedListItem:

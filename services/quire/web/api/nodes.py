@@ -43,7 +43,7 @@ from quire.web.api.node_schemas import (
     for_caller,
     node_out,
 )
-from quire.web.api.node_views import AnyNodeOut, OrderBy, full_out, list_items, node_page
+from quire.web.api.node_views import AnyNodeOut, OrderBy, children_page, full_out
 from quire.web.api.tags import Tag as TagOut
 from quire.web.deps import AppSettings, DbSession, Storage, require
 
@@ -85,13 +85,7 @@ def list_children(
     """One page of a folder's children, folders first unless ``order_by`` says otherwise."""
     # Whoever may see a folder may see all of it: its children need no check of their own.
     accessible_node(db, user, parent_id, Folder)
-    rows, num_pages = node_page(db, _children_criteria(parent_id, filter), order_by, params)
-    return Paginated(
-        page_size=params.page_size,
-        page_number=params.page_number,
-        num_pages=num_pages,
-        items=list_items(db, user, rows),
-    )
+    return children_page(db, user, _children_criteria(parent_id, filter), order_by, params)
 
 
 @router.get("/nodes/", response_model=list[AnyNodeOut])

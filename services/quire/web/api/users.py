@@ -65,7 +65,7 @@ class User(BaseModel):
     inbox_folder_id: uuid.UUID | None
     is_superuser: bool = False
     is_active: bool = False
-    scopes: list[str] = []
+    scopes: list[str] = Field(default_factory=list)
 
 
 class UserHome(BaseModel):
@@ -81,8 +81,8 @@ class UserInbox(BaseModel):
 
 
 class UserDetails(User):
-    groups: list[Group] = []
-    roles: list[Role] = []
+    groups: list[Group] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
 
 
 class CreateUser(BaseModel):
