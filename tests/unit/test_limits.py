@@ -5,6 +5,7 @@ cost (``quire.core.files``), how deep a list or a search may page (``quire.web.a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import math
@@ -296,12 +297,12 @@ def test_the_deepest_list_offset_fits_every_database() -> None:
     [(5, 1, 0), (5, 2, 5), (1, 1, 0), (MAX_PAGE_SIZE, 3, 2 * MAX_PAGE_SIZE)],
 )
 def test_a_pages_offset(page_size: int, page_number: int, offset: int) -> None:
-    assert page_params(page_size, page_number).offset == offset
+    assert asyncio.run(page_params(page_size, page_number)).offset == offset
 
 
 def test_the_default_page() -> None:
     assert (PageParams().page_size, PageParams().page_number) == (5, 1)
-    assert page_params() == PageParams()
+    assert asyncio.run(page_params()) == PageParams()
 
 
 @pytest.mark.parametrize(
@@ -318,4 +319,4 @@ def test_the_default_page() -> None:
 )
 def test_list_paging_out_of_bounds_is_refused(page_size: int, page_number: int) -> None:
     with pytest.raises(ValidationError):
-        page_params(page_size, page_number)
+        asyncio.run(page_params(page_size, page_number))

@@ -301,6 +301,12 @@ class PreviewSettings(BaseModel):
         return int(getattr(self, f"page_size_{size}"))
 
 
+class AuditSettings(BaseModel):
+    # Entries of the audit log older than this are deleted by the scheduled pruning; 0 keeps
+    # them for ever. A year covers most offices' yearly reviews without growing unbounded.
+    retention_days: int = Field(default=365, ge=0)
+
+
 class Settings(BaseSettings):
     # An empty variable counts as unset (compose.yaml passes every setting, empty when unused).
     model_config = SettingsConfigDict(
@@ -321,6 +327,7 @@ class Settings(BaseSettings):
     ocr: OcrSettings = OcrSettings()
     preview: PreviewSettings = PreviewSettings()
     storage: StorageSettings = StorageSettings()
+    audit: AuditSettings = AuditSettings()
     s3: S3Settings = S3Settings()
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quire.core import audit
 from quire.core.db import chunked
 from quire.core.documents import new_document
 from quire.core.indexing import reindex_later
@@ -89,6 +90,7 @@ def _check_new(session: Session, parent: Folder, title: str, node_id: uuid.UUID 
 
 def _commit_new(session: Session, node: Node) -> None:
     reindex_later(session, [node.id])
+    audit.record(session, audit.Action.NODE_CREATE, node, parent_id=str(node.parent_id))
     session.commit()
 
 
@@ -126,6 +128,8 @@ def update_node(
         check_title_free(session, parent_id, new_title, ignore={node.id})
     if target is not None:
         _place(session, [node], target, check_titles=False)
+    if new_title != node.title:
+        audit.record(session, audit.Action.NODE_UPDATE, node, title=new_title)
     node.title = new_title
     reindex_later(session, [node.id])
     _commit_titles(session)
@@ -149,6 +153,9 @@ def _place(session: Session, nodes: list[Node], target: Node, *, check_titles: b
     if check_titles:
         check_move_titles(session, nodes, target.id)
     for node in nodes:
+        audit.record(
+            session, audit.Action.NODE_MOVE, node, from_id=str(node.parent_id), to_id=str(target.id)
+        )
         node.parent_id = target.id
     # Below a new parent, a node and its subtree have a new path and may have new grantees.
     reindex_later(session, [node.id for node in nodes], descendants=True)
@@ -236,7 +243,10 @@ def delete_nodes(session: Session, storage: Storage, node_ids: list[uuid.UUID]) 
     """
     # The statements delete rows behind the ORM's back: objects loaded earlier (the caller's
     # access checks) must not be flushed or refreshed against rows that are gone.
+    roots = session.execute(select(Node.id, Node.title).where(Node.id.in_(node_ids))).all()
     session.expunge_all()
+    for node_id, title in roots:
+        audit.record(session, audit.Action.NODE_DELETE, node_id=node_id, node_title=title)
     keys = remove_subtrees(session, storage, node_ids)
     commit_then_discard(session, storage, keys)
 

@@ -70,6 +70,9 @@ SHARED_NODE_VIEW = "shared_node.view"
 SHARED_NODE_UPDATE = "shared_node.update"
 SHARED_NODE_DELETE = "shared_node.delete"
 
+# Reading the audit log: who did what to any node (admins).
+AUDIT_LOG_VIEW = "audit_log.view"
+
 TASK_OCR = "task.ocr"
 OCRLANG_VIEW = "ocrlang.view"
 

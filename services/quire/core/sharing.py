@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from quire.core import scopes
+from quire.core import audit, scopes
 from quire.core.access import NodeAccess, NotPermitted
 from quire.core.indexing import reindex_later
 from quire.core.models import Node, Role, SharedNode, User
@@ -53,6 +53,16 @@ def _check_grantable(access: NodeAccess, roles: Iterable[Role]) -> None:
 def _check_not_owner(node: Node, user_ids: Iterable[uuid.UUID]) -> None:
     if node.user_id in set(user_ids):
         raise SharingError(f"{node.title!r} cannot be shared with its own owner")
+
+
+def _record(session: Session, action: audit.Action, node: Node, keys: list[ShareKey]) -> None:
+    """One entry per node whose shares changed, naming the grantees and roles."""
+    if keys:
+        grants = [
+            {"user_id": str(u) if u else None, "group_id": str(g) if g else None, "role_id": str(r)}
+            for u, g, r in keys
+        ]
+        audit.record(session, action, node, grants=grants)
 
 
 def shares_on(session: Session, node_ids: Iterable[uuid.UUID]) -> list[SharedNode]:
@@ -97,6 +107,13 @@ def share(
     ]
     session.add_all(added)
     reindex_later(session, {row.node_id for row in added}, descendants=True)
+    for node, _ in nodes:
+        _record(
+            session,
+            audit.Action.NODE_SHARE,
+            node,
+            [_key(row) for row in added if row.node_id == node.id],
+        )
     _commit(session)
     return len(added)
 
@@ -122,6 +139,13 @@ def unshare(
     for row in rows:
         session.delete(row)
     reindex_later(session, {row.node_id for row in rows}, descendants=True)
+    for node, _ in nodes:
+        _record(
+            session,
+            audit.Action.NODE_UNSHARE,
+            node,
+            [_key(r) for r in rows if r.node_id == node.id],
+        )
     session.commit()
     return len(rows)
 
@@ -152,6 +176,8 @@ def replace_access(
     )
     if removed or added:
         reindex_later(session, [node.id], descendants=True)
+    _record(session, audit.Action.NODE_UNSHARE, node, [_key(row) for row in removed])
+    _record(session, audit.Action.NODE_SHARE, node, added)
     _commit(session)
     return bool(removed or added)
 

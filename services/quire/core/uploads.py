@@ -19,7 +19,7 @@ from typing import BinaryIO
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quire.core import files
+from quire.core import audit, files
 from quire.core.config import OcrSettings, Settings
 from quire.core.documents import add_file, discard_files, new_document, staged_upload
 from quire.core.models import Document, DocumentVersion, Folder
@@ -91,6 +91,13 @@ def store_upload(
         raise
     try:
         schedule_after_upload(session, ocr, document)
+        audit.record(
+            session,
+            audit.Action.DOCUMENT_UPLOAD,
+            document,
+            file_name=file_name,
+            versions=[version.number for version in versions],
+        )
         session.commit()
     except BaseException as exc:
         session.rollback()

@@ -23,6 +23,7 @@ from quire.core.tasks.embedded import EmbeddedRunner
 from quire.features import register_features
 from quire.search.indexer import prepare_at_start
 from quire.web.api import (
+    audit_logs,
     auth,
     custom_fields,
     document_fields,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (
         auth,
+        audit_logs,
         tokens,
         users,
         groups,

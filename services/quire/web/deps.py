@@ -17,6 +17,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, with_expression
 from sqlalchemy.orm.interfaces import ORMOption
 
+from quire.core.audit import set_actor
 from quire.core.config import Settings
 from quire.core.db import Database, utcnow
 from quire.core.models import ApiToken, RoleScope, User
@@ -165,6 +166,8 @@ def get_current_user(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, detail=f"missing scopes: {', '.join(sorted(missing))}"
         )
+    # Whatever this request changes, the audit log says this user did it.
+    set_actor(db, user)
     return user
 
 

@@ -1,5 +1,6 @@
 """The database model. Importing this package registers every table on ``Base.metadata``."""
 
+from quire.core.models.audit import AuditEntry
 from quire.core.models.custom_fields import (
     CustomField,
     CustomFieldType,
@@ -16,6 +17,7 @@ from quire.core.models.users import ApiToken, Group, LoginFailure, Role, RoleSco
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "CustomField",
     "CustomFieldType",
     "CustomFieldValue",

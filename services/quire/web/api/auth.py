@@ -42,6 +42,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from quire.core import audit
 from quire.core.config import AuthSettings
 from quire.core.db import utcnow
 from quire.core.models import LoginFailure
@@ -229,6 +230,9 @@ def login(
     user = authenticate(db, username, credentials.password)
     fields = {"username": username, "client_address": address}
     if user is None:
+        audit.record(
+            db, audit.Action.LOGIN_FAILED, actor=audit.Actor(None, username), client=address
+        )
         _confirm_failure(request, db, settings.auth, keys, attempt)
         log.warning(
             "login failed for %r from %s",
@@ -237,6 +241,7 @@ def login(
             extra={"event": "login.failed", **fields},
         )
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
+    audit.record(db, audit.Action.LOGIN, actor=audit.Actor(user.id, user.username), client=address)
     _forget(db, keys, attempt)
     log.info(
         "login succeeded for %r from %s",

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quire.core import access, scopes
+from quire.core import access, audit, scopes
 from quire.core.config import Settings
 from quire.core.documents import FileTooLarge, safe_file_name
 from quire.core.files import Limits, UnacceptableFile, UnsupportedFileType
@@ -269,6 +269,8 @@ def download_version(
     version = _version(db, user, version_id, scopes.DOCUMENT_DOWNLOAD)
     if version.file_name is None:
         raise not_found("this version has no file yet")
+    if request.method == "GET":
+        audit.record_download(db, version)
     return file_response(
         request,
         storage,
@@ -288,6 +290,8 @@ def download_url(
     if version.file_name is not None:
         key = docver_key(version.id, version.file_name)
         url = signed_url(request, storage, key, version.file_name)
+        if url is not None:
+            audit.record_download(db, version)
     return JSONResponse({"downloadURL": url or f"/api/document-versions/{version.id}/download"})
 
 

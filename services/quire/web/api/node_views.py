@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import Any, Literal, Unpack
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Row, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload, with_polymorphic
@@ -133,25 +133,29 @@ def children_page(
     page_ids, num_pages = _page_ids(db, criteria, order_by, params)
     nodes, documents, tags = Node.__table__, Document.__table__, Tag.__table__
     shared = select(SharedNode.node_id).where(SharedNode.node_id == nodes.c.id).exists()
-    rows = db.connection().execute(
-        select(
-            *(nodes.c[name] for name in _NODE_COLUMNS),
-            documents.c.ocr,
-            documents.c.ocr_status,
-            documents.c.document_type_id,
-            shared.label("is_shared"),
-            tags.c.name.label("tag_name"),
-            tags.c.bg_color,
-            tags.c.fg_color,
+    rows = (
+        db.connection()
+        .execute(
+            select(
+                *(nodes.c[name] for name in _NODE_COLUMNS),
+                documents.c.ocr,
+                documents.c.ocr_status,
+                documents.c.document_type_id,
+                shared.label("is_shared"),
+                tags.c.name.label("tag_name"),
+                tags.c.bg_color,
+                tags.c.fg_color,
+            )
+            .select_from(nodes)
+            .outerjoin(documents, documents.c.id == nodes.c.id)
+            .outerjoin(nodes_tags, nodes_tags.c.node_id == nodes.c.id)
+            .outerjoin(tags, tags.c.id == nodes_tags.c.tag_id)
+            # One expanding parameter rather than a literal list: no per-id coercion.
+            .where(nodes.c.id.in_(bindparam("page_ids", expanding=True))),
+            {"page_ids": page_ids},
         )
-        .select_from(nodes)
-        .outerjoin(documents, documents.c.id == nodes.c.id)
-        .outerjoin(nodes_tags, nodes_tags.c.node_id == nodes.c.id)
-        .outerjoin(tags, tags.c.id == nodes_tags.c.tag_id)
-        # One expanding parameter rather than a literal list: no per-id coercion.
-        .where(nodes.c.id.in_(bindparam("page_ids", expanding=True))),
-        {"page_ids": page_ids},
-    ).all()
+        .all()
+    )
     granted = access.owned_accesses(db, user, {(row.id, row.user_id) for row in rows})
     fields: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
@@ -180,7 +184,7 @@ def children_page(
 _NODE_COLUMNS = ("id", "title", "ctype", "parent_id", "user_id", "created_at", "updated_at")
 
 
-def _list_fields(row: Row[Unpack[tuple[Any, ...]]]) -> dict[str, Any]:
+def _list_fields(row: Row[*tuple[Any, ...]]) -> dict[str, Any]:
     fields: dict[str, Any] = {name: getattr(row, name) for name in _NODE_COLUMNS}
     fields.update(is_shared=bool(row.is_shared), tags=[])
     if row.ctype == "document":
