@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from quire.core import words
-from quire.core.models import TaskRecord
+from quire.core import page_operations, words
+from quire.core.files import Limits
+from quire.core.models import Page, TaskRecord
 from quire.core.scopes import (
     NODE_VIEW,
     PAGE_EXTRACT,
@@ -420,3 +421,26 @@ def test_the_result_is_within_the_page_limit(alice, app, all_rows):
         assert all_rows() == before
     finally:
         app.state.settings.main.max_pages_per_document = limit
+
+
+def test_a_change_committed_first_makes_a_conflict_that_leaves_nothing(alice, app, db, all_rows):
+    """Two operations on one document at once: the one that commits second finds its version
+    number taken, keeps nothing (rows or files) and says to try again."""
+    document = new_document(alice, THREE)
+    with db.session() as session:
+        pages = list(
+            session.scalars(select(Page).where(Page.id.in_(map(uuid.UUID, page_ids(document)))))
+        )
+        pages.sort(key=lambda page: page.number)
+        assert len(pages[0].version.document.versions) == 1  # what this session has read
+        response = alice.client.post("/api/pages/", json=ops(document, (0, 90)))
+        assert response.status_code == 200, response.text
+        before = all_rows()
+        media = sorted(p for p in app.state.storage.root.rglob("*") if p.is_file())
+        limits = Limits.from_settings(app.state.settings)
+        with pytest.raises(page_operations.PageOperationConflict):
+            page_operations.apply_page_operations(
+                session, app.state.storage, [page_operations.Placed(pages[1])], limits
+            )
+    assert all_rows() == before
+    assert sorted(p for p in app.state.storage.root.rglob("*") if p.is_file()) == media

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quire.core import files
@@ -39,6 +40,11 @@ TITLE_SUFFIX_LENGTH = len(f"-{uuid.uuid4()}.pdf")
 
 class PageOperationRefused(ValueError):
     """The request makes no sense for these pages (the caller's 4xx); nothing was changed."""
+
+
+class PageOperationConflict(RuntimeError):
+    """Another change to one of the documents (a new version) committed first; nothing of this
+    one was kept, and trying again works."""
 
 
 class MoveStrategy(enum.StrEnum):
@@ -316,11 +322,17 @@ def _commit(session: Session, storage: Storage, doomed: list[uuid.UUID]) -> None
 
 @contextmanager
 def _all_or_nothing(session: Session, storage: Storage) -> Iterator[list[DocumentVersion]]:
-    """Collects the versions made; any failure rolls back and removes their files."""
+    """Collects the versions made; any failure rolls back and removes their files. Two
+    changes making the same document's next version: the later one's insert breaks the unique
+    (document, number), a conflict."""
     created: list[DocumentVersion] = []
     try:
         yield created
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
         discard_files(storage, created)
+        if isinstance(exc, IntegrityError):
+            raise PageOperationConflict(
+                "another change to these documents finished first; try again"
+            ) from exc
         raise

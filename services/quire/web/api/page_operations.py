@@ -21,7 +21,8 @@ Every change is a new version; old versions stay. Pages are given by id (a page 
 document's current version; its ``number``, where given, must be the page's). A page or
 document the caller may not see is 404 (unknown ones alike); one whose share does not allow
 the operation is 403; a request that makes no sense for its pages is 400 (422 for a body of
-the wrong shape). A refusal changes nothing.
+the wrong shape); another change to the same documents committing first is 409. A refusal
+changes nothing.
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ PageMover = Annotated[User, require(scopes.PAGE_MOVE)]
 PageExtractor = Annotated[User, require(scopes.PAGE_EXTRACT)]
 Merger = Annotated[User, require(scopes.PAGE_MOVE, scopes.NODE_DELETE)]
 
-REFUSED: dict[type[Exception], int] = {ops.PageOperationRefused: status.HTTP_400_BAD_REQUEST}
+REFUSED: dict[type[Exception], int] = {
+    ops.PageOperationRefused: status.HTTP_400_BAD_REQUEST,
+    ops.PageOperationConflict: status.HTTP_409_CONFLICT,
+}
 
 
 @router.post("/pages/", response_model=DocumentOut)
