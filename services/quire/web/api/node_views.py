@@ -133,29 +133,25 @@ def children_page(
     page_ids, num_pages = _page_ids(db, criteria, order_by, params)
     nodes, documents, tags = Node.__table__, Document.__table__, Tag.__table__
     shared = select(SharedNode.node_id).where(SharedNode.node_id == nodes.c.id).exists()
-    rows = (
-        db.connection()
-        .execute(
-            select(
-                *(nodes.c[name] for name in _NODE_COLUMNS),
-                documents.c.ocr,
-                documents.c.ocr_status,
-                documents.c.document_type_id,
-                shared.label("is_shared"),
-                tags.c.name.label("tag_name"),
-                tags.c.bg_color,
-                tags.c.fg_color,
-            )
-            .select_from(nodes)
-            .outerjoin(documents, documents.c.id == nodes.c.id)
-            .outerjoin(nodes_tags, nodes_tags.c.node_id == nodes.c.id)
-            .outerjoin(tags, tags.c.id == nodes_tags.c.tag_id)
-            # One expanding parameter rather than a literal list: no per-id coercion.
-            .where(nodes.c.id.in_(bindparam("page_ids", expanding=True))),
-            {"page_ids": page_ids},
+    rows = db.connection().execute(
+        select(
+            *(nodes.c[name] for name in _NODE_COLUMNS),
+            documents.c.ocr,
+            documents.c.ocr_status,
+            documents.c.document_type_id,
+            shared.label("is_shared"),
+            tags.c.name.label("tag_name"),
+            tags.c.bg_color,
+            tags.c.fg_color,
         )
-        .all()
-    )
+        .select_from(nodes)
+        .outerjoin(documents, documents.c.id == nodes.c.id)
+        .outerjoin(nodes_tags, nodes_tags.c.node_id == nodes.c.id)
+        .outerjoin(tags, tags.c.id == nodes_tags.c.tag_id)
+        # One expanding parameter rather than a literal list: no per-id coercion.
+        .where(nodes.c.id.in_(bindparam("page_ids", expanding=True))),
+        {"page_ids": page_ids},
+    ).all()
     granted = access.owned_accesses(db, user, {(row.id, row.user_id) for row in rows})
     fields: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
