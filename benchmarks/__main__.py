@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import core, ocr, request_path, s3, search, startup, tasks
+from benchmarks import core, ocr, page_operations, request_path, s3, search, startup, tasks
 
 
 def main() -> None:
@@ -62,6 +62,7 @@ def main() -> None:
         "targets (issue 16): listing p95 within 1.5x of its floor; uploads >= 50 documents/s with"
         f" 4 clients on 2 cores. Load average now: {os.getloadavg()[0]:.2f}"
     )
+    page_operations.report(console)
     tasks_table(console, backends)
     ocr.report(console)
     search.report(console)

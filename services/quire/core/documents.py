@@ -174,15 +174,56 @@ def add_derived_version(
         page_count=inspected.page_count,
     )
     version.short_description = short_description
+    _put_version_file(session, storage, document, version, staged)
+    return version
+
+
+def add_assembled_version(
+    session: Session,
+    storage: Storage,
+    document: Document,
+    staged: Path,
+    *,
+    file_name: str,
+    pages: list[tuple[str, str]],
+    short_description: str,
+) -> DocumentVersion:
+    """Store a PDF assembled from pages of existing versions (a page operation) as the
+    document's next version; ``pages`` are the (text, lang) of its pages, in order, carried
+    over from the pages they were made of rather than read again.
+
+    Like ``add_derived_version``: the file is in place before the caller commits, the previews
+    (page images and word boxes, from the text layer that came with the pages), the index and
+    the bucket's copy are committed with the version.
+    """
+    version = _fill_next_version(
+        document,
+        file_name,
+        files.PDF,
+        staged.stat().st_size,
+        sha256_of(staged),
+        [text for text, _ in pages],
+        page_count=len(pages),
+    )
+    for page, (_, lang) in zip(version.pages, pages, strict=True):
+        page.lang = lang
+    version.short_description = short_description
+    _put_version_file(session, storage, document, version, staged)
+    return version
+
+
+def _put_version_file(
+    session: Session, storage: Storage, document: Document, version: DocumentVersion, staged: Path
+) -> None:
+    """The version's file in place (taking ``staged``), and the work it implies queued."""
     session.flush()
     try:
-        storage.put_file(docver_key(version.id, file_name), staged, sha256)
+        storage.put_file(docver_key(version.id, version.file_name or ""), staged, version.sha256)
     except BaseException:
         discard_files(storage, [version])
         raise
     _forget_thumbnail(storage, document, [version])
     versions_added(session, storage, document, [version])
-    return version
 
 
 def versions_added(

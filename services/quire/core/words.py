@@ -4,6 +4,10 @@ Read from the PDF's text layer itself (OCRmyPDF's invisible text, or a born-digi
 text), so every version with text has them whoever made it; hOCR would cover only our own OCR.
 Boxes are fractions of the page (0..1, from the top left corner), so they fit a preview of any
 size. One JSON file per version, written by the previews task beside the page images.
+
+Boxes are of the page as shown: a page turned by its ``/Rotate`` (a rotated upload, or a page
+rotated by a page operation, which keeps its text layer) has its boxes turned with it, so a
+rotation never needs OCR again for the highlights to sit on the words.
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ def extract(path: Path) -> list[list[Word]]:
 
 
 def _page_words(page: pdfium.PdfPage) -> list[Word]:
-    width, height = page.get_size()
+    # Character boxes are in the page's own space, before its /Rotate: the crop box's.
+    frame = _Frame(page.get_cropbox(), page.get_rotation())
     textpage = page.get_textpage()
     words: list[Word] = []
     chars: list[str] = []
@@ -61,7 +66,7 @@ def _page_words(page: pdfium.PdfPage) -> list[Word]:
 
     def flush() -> None:
         if chars:
-            words.append(_word("".join(chars), box, width, height))
+            words.append(frame.word("".join(chars), box))
             chars.clear()
 
     try:
@@ -82,19 +87,31 @@ def _page_words(page: pdfium.PdfPage) -> list[Word]:
     return words
 
 
-def _word(text: str, box: list[float], width: float, height: float) -> Word:
-    left, bottom, right, top = box
+@dataclass(frozen=True)
+class _Frame:
+    """A page's crop box (left, bottom, right, top) and its rotation (clockwise degrees)."""
 
-    def fraction(value: float, whole: float) -> float:
-        return round(min(max(value / whole, 0.0), 1.0), PRECISION)
+    cropbox: tuple[float, float, float, float]
+    rotation: int
 
-    return Word(
-        text=text,
-        x0=fraction(left, width),
-        y0=fraction(height - top, height),
-        x1=fraction(right, width),
-        y1=fraction(height - bottom, height),
-    )
+    def word(self, text: str, box: list[float]) -> Word:
+        """The word with its box in fractions of the page as shown, from its top left."""
+        x0, y0 = self._shown(box[0], box[3])
+        x1, y1 = self._shown(box[2], box[1])
+        return Word(text, min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+    def _shown(self, x: float, y: float) -> tuple[float, float]:
+        left, bottom, right, top = self.cropbox
+        # Fractions of the unrotated page from its top left, then turned with the page.
+        fx = _fraction(x - left, right - left)
+        fy = _fraction(top - y, top - bottom)
+        turned = {0: (fx, fy), 90: (1 - fy, fx), 180: (1 - fx, 1 - fy), 270: (fy, 1 - fx)}
+        u, v = turned.get(self.rotation % 360, (fx, fy))
+        return round(u, PRECISION), round(v, PRECISION)
+
+
+def _fraction(value: float, whole: float) -> float:
+    return min(max(value / whole, 0.0), 1.0) if whole else 0.0
 
 
 def store(storage: Storage, version_id: uuid.UUID, pages: list[list[Word]]) -> bool:
