@@ -9,7 +9,9 @@ import pytest
 from quire.search import indexer
 from quire.search.engines import engine_for
 from quire.search.model import load
+from tests import samples
 from tests.helpers.custom_fields import create_field, create_type, set_type, set_values
+from tests.helpers.documents import upload
 
 
 def test_deleting_documents_and_folders_removes_them_and_what_was_below(search, alice):
@@ -140,10 +142,23 @@ def test_a_tantivy_rebuild_commits_by_entries_not_by_nodes(search, alice, monkey
         pytest.skip("Tantivy's bulk writer")
     from quire.search import tantivy_backend
 
-    documents = sorted(
-        uuid.UUID(search.upload(alice, f"doc {n}", ["first", "second", "third"])["id"])
-        for n in range(3)
-    )
+    # Ids above any random one: the rebuild goes in id order, so alice's folders (one entry
+    # each, at most three) come first, whatever their random ids, and then these.
+    documents = [uuid.UUID(f"ffffffff-ffff-4fff-8fff-{n:012x}") for n in range(3)]
+    for n, document_id in enumerate(documents):
+        created = alice.client.post(
+            "/api/nodes/",
+            json={
+                "id": str(document_id),
+                "title": f"doc {n}",
+                "ctype": "document",
+                "parent_id": alice.home_id,
+            },
+        )
+        assert created.status_code == 201, created.text
+        pdf = samples.pdf_with_text(["first", "second", "third"])
+        assert upload(alice, str(document_id), pdf).status_code == 200
+    assert set(search.run_indexer()) <= {"succeeded"}
     backend = engine_for(search.settings)
     for threshold, committed in ((4, documents), (8, documents[1:2])):
         monkeypatch.setattr(tantivy_backend, "BULK_COMMIT_ENTRIES", threshold)
