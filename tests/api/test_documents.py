@@ -233,3 +233,28 @@ def test_upload_and_download_scopes(make_account):
     assert upload(viewer, document["id"], samples.pdf_with_text(["x"])).status_code == 403
     version_id = document["versions"][0]["id"]
     assert viewer.client.get(f"/api/document-versions/{version_id}/download").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("withheld", "old_version_status"),
+    [
+        ({"document.download.all_versions"}, 403),  # last_version_only: the newest alone
+        ({"document.download.last_version_only"}, 200),
+        (set(), 200),  # both: all_versions wins
+    ],
+)
+def test_which_versions_a_downloader_may_fetch(make_account, withheld, old_version_status):
+    account = make_account(scopes=ALL_SCOPES - withheld)
+    document = make_document(account, "contract")
+    assert upload(account, document["id"], samples.pdf_with_text(["draft"])).status_code == 200
+    assert upload(account, document["id"], samples.pdf_with_text(["signed"])).status_code == 200
+    versions = account.client.get(f"/api/documents/{document['id']}").json()["versions"]
+    with_files = [version for version in versions if version["file_name"]]
+    oldest, newest = with_files[0]["id"], with_files[-1]["id"]
+    assert account.client.get(f"/api/document-versions/{newest}/download").status_code == 200
+    refused = account.client.get(f"/api/document-versions/{oldest}/download")
+    assert refused.status_code == old_version_status
+    if old_version_status == 403:
+        assert "newest version only" in refused.json()["detail"]
+        url = account.client.get(f"/api/document-versions/{oldest}/download-url")
+        assert url.status_code == 403

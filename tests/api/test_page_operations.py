@@ -444,3 +444,19 @@ def test_a_change_committed_first_makes_a_conflict_that_leaves_nothing(alice, ap
             )
     assert all_rows() == before
     assert sorted(p for p in app.state.storage.root.rglob("*") if p.is_file()) == media
+
+
+def test_page_operations_are_in_the_audit_log(alice):
+    document = new_document(alice, ["one", "two", "three"], "audited")
+    other = new_document(alice, ["x"], "absorbed")
+    assert alice.client.post("/api/pages/", json=ops(document, (2, 90), (0, 0))).status_code == 200
+    body = {"source_ids": [other["id"]], "target_id": document["id"]}
+    assert alice.client.post("/api/documents/merge", json=body).status_code == 200
+    log = alice.client.get("/api/audit-logs/", params={"node_id": document["id"]}).json()["items"]
+    assert [(entry["action"], entry["details"].get("pages")) for entry in log[:2]] == [
+        ("page.move", 3),
+        ("page.update", 2),
+    ]
+    assert log[0]["details"]["merged_ids"] == [other["id"]]
+    deleted = alice.client.get("/api/audit-logs/", params={"node_id": other["id"]}).json()
+    assert deleted["items"][0]["action"] == "node.delete"

@@ -27,7 +27,7 @@ import pikepdf
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quire.core import files
+from quire.core import audit, files
 from quire.core.documents import add_assembled_version, discard_files, new_document, safe_file_name
 from quire.core.models import Document, DocumentVersion, Folder, Page
 from quire.core.nodes import delete_nodes
@@ -93,6 +93,7 @@ def apply_page_operations(
     with _all_or_nothing(session, storage) as created:
         description = f"{len(items)} page(s) reordered, rotated or kept"
         created.append(new_version(session, storage, version.document, items, description, limits))
+        audit.record(session, audit.Action.PAGE_UPDATE, version.document, pages=len(items))
         session.commit()
     return document_id
 
@@ -127,6 +128,13 @@ def move_pages(
         created.append(
             new_version(session, storage, destination.document, placed, description, limits)
         )
+        audit.record(
+            session,
+            audit.Action.PAGE_MOVE,
+            destination.document,
+            from_id=str(source.document_id),
+            pages=len(moved),
+        )
         source_id = _leave(session, storage, source, pages, created, limits)
     return Outcome(source_id, [target_id])
 
@@ -153,6 +161,13 @@ def extract_pages(
             _extracted(session, storage, folder, group, title_format, created, limits)
             for group in groups
         ]
+        audit.record(
+            session,
+            audit.Action.PAGE_EXTRACT,
+            source.document,
+            to_ids=[str(new_id) for new_id in new_ids],
+            pages=len(ordered),
+        )
         source_id = _leave(session, storage, source, pages, created, limits)
     return Outcome(source_id, new_ids)
 
@@ -180,6 +195,13 @@ def merge_documents(
     with _all_or_nothing(session, storage) as created:
         description = f"{len(sources)} document(s) merged in"
         created.append(new_version(session, storage, target, placed, description, limits))
+        audit.record(
+            session,
+            audit.Action.PAGE_MOVE,
+            target,
+            merged_ids=[str(source_id) for source_id in source_ids],
+            pages=len(placed),
+        )
         _commit(session, storage, source_ids)
     return target_id
 

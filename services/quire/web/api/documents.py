@@ -22,7 +22,7 @@ from fastapi import (
 )
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quire.core import access, audit, scopes
@@ -43,7 +43,7 @@ from quire.web.api.node_schemas import (
     version_out,
 )
 from quire.web.api.node_views import full_out
-from quire.web.deps import AppSettings, DbSession, Storage, require
+from quire.web.deps import AppSettings, DbSession, Storage, require, user_scopes
 from quire.web.files import file_response, signed_url
 
 router = APIRouter(tags=["documents"])
@@ -102,6 +102,33 @@ def _version(
         raise not_found()
     accessible_node(db, user, version.document_id, Document, perm)
     return version
+
+
+def _downloadable(db: Session, user: User, version_id: uuid.UUID) -> tuple[DocumentVersion, str]:
+    """A version the user may download, and its file's name: any version, or with
+    ``document.download.last_version_only`` (and not ``.all_versions``) only the document's
+    newest version with a file (403 else)."""
+    version = _version(db, user, version_id, scopes.DOCUMENT_DOWNLOAD)
+    file_name = version.file_name
+    if file_name is None:
+        raise not_found("this version has no file yet")
+    granted = user_scopes(user)
+    if (
+        scopes.DOCUMENT_DOWNLOAD_LAST_VERSION_ONLY in granted
+        and scopes.DOCUMENT_DOWNLOAD_ALL_VERSIONS not in granted
+    ):
+        newest = db.scalar(
+            select(func.max(DocumentVersion.number)).where(
+                DocumentVersion.document_id == version.document_id,
+                DocumentVersion.file_name.is_not(None),
+            )
+        )
+        if version.number != newest:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail="your roles allow downloading a document's newest version only",
+            )
+    return version, file_name
 
 
 def _version_for_caller(db: Session, user: User, version: DocumentVersion) -> DocumentVersionOut:
@@ -266,17 +293,15 @@ def download_version(
     version_id: uuid.UUID, request: Request, user: Downloader, db: DbSession, storage: Storage
 ) -> Response:
     """The version's file; ``HEAD`` answers its headers (type, length, name) alone."""
-    version = _version(db, user, version_id, scopes.DOCUMENT_DOWNLOAD)
-    if version.file_name is None:
-        raise not_found("this version has no file yet")
+    version, file_name = _downloadable(db, user, version_id)
     if request.method == "GET":
         audit.record_download(db, version)
     return file_response(
         request,
         storage,
-        docver_key(version.id, version.file_name),
+        docver_key(version.id, file_name),
         media_type=version.mime_type or "application/octet-stream",
-        file_name=version.file_name,
+        file_name=file_name,
     )
 
 
@@ -285,13 +310,10 @@ def download_url(
     version_id: uuid.UUID, request: Request, user: Downloader, db: DbSession, storage: Storage
 ) -> JSONResponse:
     """Where to download the version: a signed bucket URL with MAIN__FILE_SERVER=s3."""
-    version = _version(db, user, version_id, scopes.DOCUMENT_DOWNLOAD)
-    url = None
-    if version.file_name is not None:
-        key = docver_key(version.id, version.file_name)
-        url = signed_url(request, storage, key, version.file_name)
-        if url is not None:
-            audit.record_download(db, version)
+    version, file_name = _downloadable(db, user, version_id)
+    url = signed_url(request, storage, docver_key(version.id, file_name), file_name)
+    if url is not None:
+        audit.record_download(db, version)
     return JSONResponse({"downloadURL": url or f"/api/document-versions/{version.id}/download"})
 
 
