@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from quire.core.db import Database
 from quire.core.models import Group, Role, RoleScope, User
+from tests import samples
 
 
 @contextmanager
@@ -73,3 +74,28 @@ def test_changing_ones_own_roles_answers_with_the_new_scopes(alice):
     assert response.json()["scopes"] == ["user.me", "user.view"]
     me = alice.client.get("/api/users/me").json()
     assert me["scopes"] == ["user.me", "user.view"]
+
+
+def test_a_one_step_upload_is_one_transaction_with_nothing_to_reload(alice, db):
+    """Issue 16: the document's rows go in with its file in one flush and one commit; nothing
+    is read back for the answer (a new document has no tags, pages or shares to look up)."""
+    upload = {"file": ("scan.pdf", samples.pdf_with_text(["hello"]), "application/pdf")}
+    alice.client.post("/api/documents/upload", files=upload).raise_for_status()  # warmed up
+    commits: list[str] = []
+    listener = lambda conn: commits.append("COMMIT")  # noqa: E731
+    event.listen(db.engine, "commit", listener)
+    try:
+        with statements(db) as seen:
+            upload = {"file": ("letter.pdf", samples.pdf_with_text(["hi"]), "application/pdf")}
+            response = alice.client.post("/api/documents/upload", files=upload)
+    finally:
+        event.remove(db.engine, "commit", listener)
+    assert response.status_code == 201, response.text
+    assert response.json()["tags"] == []
+    assert response.json()["is_shared"] is False
+    assert commits == ["COMMIT"]
+    verbs = [statement.split(None, 1)[0] for statement in seen]
+    # Authentication, the folder, its free title; the document's rows, its tasks.
+    assert verbs.count("SELECT") == 3, "\n\n".join(seen)
+    assert "UPDATE" not in verbs, "\n\n".join(seen)
+    assert verbs[-1] == "INSERT", "\n\n".join(seen)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import CTE, ColumnElement, Integer, Select, literal_column, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from quire.core import scopes
 from quire.core.db import chunked
@@ -194,7 +194,9 @@ def find(
     Raises ``NotVisible`` for a node that is missing, of another kind, or not visible, and
     ``NotPermitted`` only for a node the user sees: so a refusal never reveals a node.
     """
-    node = session.get(kind, node_id)
+    # Its tags only if the caller reads them: checking access to a folder (to upload into it,
+    # say) needs none, and their eager load would cost a query each time.
+    node = session.get(kind, node_id, options=[lazyload(Node.tags)])
     access = None if node is None else node_access(session, user, node)
     if node is None or access is None:
         raise NotVisible(node_id)
