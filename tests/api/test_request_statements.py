@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from quire.core.db import Database
 from quire.core.models import Group, Role, RoleScope, User
+from tests import samples
 from tests.helpers.nodes import make_document, make_folder
 from tests.helpers.sharing import VIEWER, make_role, share
 
@@ -111,3 +112,28 @@ def test_a_folder_listing_is_five_statements_whatever_its_page_holds(alice, bob,
     assert items["doc 0"]["is_shared"]
     assert not items["doc 1"]["is_shared"]
     assert items["doc 3"]["thumbnail_url"] == f"/api/thumbnails/{documents[3]['id']}"
+
+
+def test_a_one_step_upload_is_one_transaction_with_nothing_to_reload(alice, db):
+    """Issue 16: the document's rows go in with its file in one flush and one commit; nothing
+    is read back for the answer (a new document has no tags, pages or shares to look up)."""
+    upload = {"file": ("scan.pdf", samples.pdf_with_text(["hello"]), "application/pdf")}
+    alice.client.post("/api/documents/upload", files=upload).raise_for_status()  # warmed up
+    commits: list[str] = []
+    listener = lambda conn: commits.append("COMMIT")  # noqa: E731
+    event.listen(db.engine, "commit", listener)
+    try:
+        with statements(db) as seen:
+            upload = {"file": ("letter.pdf", samples.pdf_with_text(["hi"]), "application/pdf")}
+            response = alice.client.post("/api/documents/upload", files=upload)
+    finally:
+        event.remove(db.engine, "commit", listener)
+    assert response.status_code == 201, response.text
+    assert response.json()["tags"] == []
+    assert response.json()["is_shared"] is False
+    assert commits == ["COMMIT"]
+    verbs = [statement.split(None, 1)[0] for statement in seen]
+    # Authentication, the folder, its free title; the document's rows, its tasks.
+    assert verbs.count("SELECT") == 3, "\n\n".join(seen)
+    assert "UPDATE" not in verbs, "\n\n".join(seen)
+    assert verbs[-1] == "INSERT", "\n\n".join(seen)

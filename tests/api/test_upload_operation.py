@@ -10,9 +10,9 @@ from quire.core import files
 from quire.core.config import OcrSettings
 from quire.core.db import Database
 from quire.core.documents import new_document, staged_upload
-from quire.core.models import Document, DocumentVersion
+from quire.core.models import Document, DocumentVersion, Folder
 from quire.core.storage import LocalStorage
-from quire.core.uploads import UploadConflict, store_upload
+from quire.core.uploads import UploadConflict, import_document, store_upload
 from quire.core.users import create_user
 from tests import samples
 
@@ -66,3 +66,29 @@ def test_the_later_of_two_racing_uploads_is_a_conflict_and_leaves_no_file(
         f"{p.parent.name}/{p.name}" for p in (storage.root / "docvers").rglob("*") if p.is_file()
     }
     assert stored == kept
+
+
+def test_two_imports_racing_for_one_title_conflict_and_leave_no_file(
+    db: Database, tmp_path: Path
+) -> None:
+    """The document's rows wait for the upload's flush: the later of two uploads that both
+    found the title free breaks the folder's unique title there, and nothing of it stays."""
+    storage = LocalStorage(tmp_path / "media")  # made by the db fixture
+    with db.session() as session:
+        user = create_user(session, username="hana", password="pw")
+        session.commit()
+        folder_id = user.home_folder_id
+    with db.session() as first, db.session() as second:
+        mine = import_document(first, first.get_one(Folder, folder_id), title="scan", lang="eng")
+        theirs = import_document(
+            second, second.get_one(Folder, folder_id), title="scan", lang="eng"
+        )
+        assert mine.title == theirs.title == "scan"
+        _store(first, storage, mine, "first")
+        with pytest.raises(UploadConflict):
+            _store(second, storage, theirs, "second")
+    with db.session() as session:
+        titles = session.scalars(select(Document.title).where(Document.parent_id == folder_id))
+        assert list(titles) == ["scan"]
+    stored = [p for p in (storage.root / "docvers").rglob("*") if p.is_file()]
+    assert len(stored) == 1

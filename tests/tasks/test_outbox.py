@@ -1,5 +1,7 @@
 """The outbox's state machine on every database: enqueue, claim, retry with backoff, sweep."""
 
+import os
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -10,7 +12,7 @@ from sqlalchemy import select
 from quire.core.config import Settings, TasksSettings
 from quire.core.db import utcnow
 from quire.core.models import TaskRecord, TaskState
-from quire.core.tasks import TaskContext, enqueue, outbox, task
+from quire.core.tasks import TaskContext, embedded, enqueue, outbox, task
 from quire.core.tasks.embedded import EmbeddedRunner
 from quire.core.tasks.execute import execute
 from tests.processes import wait_for
@@ -267,3 +269,40 @@ def test_a_task_may_retry_longer_with_its_wait_capped(db, app, settings):
             row.available_at = utcnow()
             session.commit()
     assert wait > 590  # the cap, reached
+
+
+def test_due_ids_are_the_first_of_due_in_its_order(db, settings):
+    with db.session() as session:
+        for label in ("a", "b", "c"):
+            enqueue(session, "test_record_call", {"label": label})
+            session.flush()
+        session.commit()
+        due = [r.id for r in outbox.due(session, settings.tasks)]
+        assert outbox.due_ids(session, settings.tasks, limit=2) == due[:2]
+        assert outbox.due_ids(session, settings.tasks, limit=10) == due
+
+
+NICENESS: list[int] = []
+
+
+@task("test_records_niceness", queue="index")
+def records_niceness(ctx: TaskContext) -> None:
+    NICENESS.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="threads have a niceness of their own")
+def test_the_embedded_runner_runs_tasks_nicer_than_the_requests(db, app, settings):
+    """The runner shares its process's CPU with the requests: theirs comes first."""
+    NICENESS.clear()
+    runner = EmbeddedRunner(db, app.state.storage, settings)
+    runner.start()
+    try:
+        with db.session() as session:
+            enqueue(session, "test_records_niceness")
+            session.commit()
+        wait_for(lambda: NICENESS != [], 20, "the task")
+    finally:
+        runner.stop()
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    (theirs,) = NICENESS
+    assert theirs == min(ours + embedded.TASK_NICENESS, 19)

@@ -70,8 +70,15 @@ def new_document(
     lang: str = "eng",
     ocr: bool = True,
     document_id: uuid.UUID | None = None,
+    flush: bool = True,
 ) -> Document:
-    """A document with an empty first version, waiting for its file (upstream's first step)."""
+    """A document with an empty first version, waiting for its file (upstream's first step).
+
+    Without ``flush`` its rows go in with the caller's next flush: an upload's, which then
+    inserts the version with its file at once (no INSERT of the empty one and UPDATE after).
+    """
+    # Its tags and its version's pages are known to be none: given as loaded, so that filling
+    # them in (the upload) or reading them (the response) does not ask the database.
     document = Document(
         id=document_id or uuid.uuid4(),
         title=title,
@@ -79,10 +86,12 @@ def new_document(
         parent_id=parent_id,
         lang=lang,
         ocr=ocr,
+        tags=[],
     )
-    document.versions.append(DocumentVersion(number=1, lang=lang))
+    document.versions.append(DocumentVersion(number=1, lang=lang, pages=[]))
     session.add(document)
-    session.flush()
+    if flush:
+        session.flush()
     return document
 
 

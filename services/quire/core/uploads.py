@@ -37,20 +37,18 @@ def import_document(
     session: Session, folder: Folder, *, title: str, lang: str, ocr: bool = True
 ) -> Document:
     """A new document, waiting for its file, in ``folder`` under the first free title of
-    ``title``; it belongs to the folder's owner (each tree has one owner). Uncommitted: the
-    upload commits it with its file, or rolls it back with it."""
-    try:
-        return new_document(
-            session,
-            title=free_title(session, folder.id, title),
-            user_id=folder.user_id,
-            parent_id=folder.id,
-            lang=lang,
-            ocr=ocr,
-        )
-    except IntegrityError as exc:  # the same title, chosen by a concurrent upload
-        session.rollback()
-        raise UploadConflict(_CONFLICT) from exc
+    ``title``; it belongs to the folder's owner (each tree has one owner). Unflushed: the
+    upload inserts it with its file in one flush and commits it, or rolls it back with it; the
+    same title chosen by a concurrent upload breaks that flush (``UploadConflict``)."""
+    return new_document(
+        session,
+        title=free_title(session, folder.id, title),
+        user_id=folder.user_id,
+        parent_id=folder.id,
+        lang=lang,
+        ocr=ocr,
+        flush=False,
+    )
 
 
 def store_upload(

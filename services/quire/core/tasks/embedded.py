@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +35,9 @@ class EmbeddedRunner:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="quire-runner", daemon=True)
         self._pool = ThreadPoolExecutor(
-            max_workers=settings.tasks.concurrency, thread_name_prefix="quire-runner"
+            max_workers=settings.tasks.concurrency,
+            thread_name_prefix="quire-runner",
+            initializer=_yield_to_requests,
         )
         self._in_flight: set[uuid.UUID] = set()
         self._in_flight_lock = threading.Lock()
@@ -67,7 +72,8 @@ class EmbeddedRunner:
         if free <= 0:
             return
         with self.db.session() as session:
-            due = [record.id for record in outbox.due(session, self.settings.tasks)]
+            # Handed out but not claimed yet, a task is still due: enough ids to skip those.
+            due = outbox.due_ids(session, self.settings.tasks, limit=free + len(busy))
         for task_id in [task_id for task_id in due if task_id not in busy][:free]:
             if self._stop.is_set():
                 return
@@ -86,3 +92,21 @@ class EmbeddedRunner:
             with self._in_flight_lock:
                 self._in_flight.discard(task_id)
             self._wake.set()
+
+
+# How much nicer than the process the threads that run tasks are (Linux: per thread; the threads
+# a task starts, its timeout's helper and a library's workers, inherit it). The ocrmypdf command
+# adds its own on top.
+TASK_NICENESS = 10
+
+
+def _yield_to_requests() -> None:
+    """Lower this thread's CPU priority: the process's requests come first, the queued work
+    takes the CPU they leave (on 2 cores, the previews and index writes of earlier uploads
+    took a third of it from the uploads under way). Elsewhere than Linux this would renice the
+    whole process."""
+    if sys.platform == "linux":
+        thread = threading.get_native_id()
+        with contextlib.suppress(OSError):
+            niceness = os.getpriority(os.PRIO_PROCESS, thread) + TASK_NICENESS
+            os.setpriority(os.PRIO_PROCESS, thread, min(niceness, 19))

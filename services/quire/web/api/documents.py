@@ -35,7 +35,7 @@ from quire.core.previews import thumbnail
 from quire.core.storage import Storage as FileStorage
 from quire.core.storage import docver_key
 from quire.core.uploads import UploadConflict, import_document, upload_document
-from quire.web.api.common import NoNul, accessible, accessible_node, not_found, refusals_as
+from quire.web.api.common import NoNul, accessible, accessible_node, not_found
 from quire.web.api.node_schemas import (
     DocumentOut,
     DocumentVersionOut,
@@ -161,8 +161,8 @@ def _store_upload(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from exc
 
 
-def _document_out(db: Session, user: User, document: Document) -> DocumentOut:
-    out = full_out(db, *accessible(db, user, document.id, Document), include_self=True)
+def _document_out(db: Session, user: User, document: Document, *, new: bool = False) -> DocumentOut:
+    out = full_out(db, *accessible(db, user, document.id, Document), include_self=True, new=new)
     assert isinstance(out, DocumentOut)
     return out
 
@@ -226,17 +226,17 @@ def upload_new_document(
     folder = accessible_node(db, user, folder_id, Folder, scopes.NODE_CREATE)
     # A grantee's role must allow both: a node is made, and a file uploaded into it.
     accessible_node(db, user, folder_id, Folder, scopes.DOCUMENT_UPLOAD)
-    with refusals_as({UploadConflict: status.HTTP_409_CONFLICT}):
-        # In a shared folder, the folder's owner's: each tree has one owner.
-        document = import_document(
-            db,
-            folder,
-            title=(title or "").strip() or safe_file_name(file.filename),
-            lang=lang or settings.ocr.default_lang_code,
-            ocr=ocr,
-        )
+    # In a shared folder, the folder's owner's: each tree has one owner. A concurrent upload of
+    # the same title is a 409 from _store_upload, whose flush inserts the document.
+    document = import_document(
+        db,
+        folder,
+        title=(title or "").strip() or safe_file_name(file.filename),
+        lang=lang or settings.ocr.default_lang_code,
+        ocr=ocr,
+    )
     _store_upload(db, storage, settings, document, file)
-    return _document_out(db, user, document)
+    return _document_out(db, user, document, new=True)
 
 
 @upload_router.post("/documents/{document_id}/upload", response_model=DocumentOut)

@@ -60,12 +60,14 @@ def _is_shared(db: Session, node: Node, granted: NodeAccess) -> bool:
 
 
 def full_out(
-    db: Session, node: Node, granted: NodeAccess, *, include_self: bool = False
+    db: Session, node: Node, granted: NodeAccess, *, include_self: bool = False, new: bool = False
 ) -> AnyNodeOut:
     """The node with its breadcrumb (only what the caller may see of it), as the caller sees it.
 
     Upstream's breadcrumbs end with the node itself in a node's own details (``/folders/{id}``,
     ``/documents/{id}``: ``include_self``) and with its parent in ``GET /nodes/?node_ids=``.
+    A ``new`` node, made by this request, is shown as made: not shared itself (nobody knew its
+    id to share it), so no query asks, nor opens a transaction after the request's commit.
     """
     out: AnyNodeOut
     crumbs = access.breadcrumb(db, node, granted, include_self=include_self)
@@ -74,7 +76,8 @@ def full_out(
     else:
         assert isinstance(node, Folder)
         out = folder_out(node, crumbs)
-    return for_caller(out, granted, is_shared=_is_shared(db, node, granted))
+    shared = not granted.owned if new else _is_shared(db, node, granted)
+    return for_caller(out, granted, is_shared=shared)
 
 
 def _page_ids(
