@@ -154,7 +154,9 @@ def db(app: FastAPI, tmp_path: Path) -> Iterator[Database]:
     database: Database = app.state.db
     yield database
     with database.engine.begin() as connection:
-        connection.execute(update(User).values(home_folder_id=None, inbox_folder_id=None))
+        connection.execute(
+            update(User).values(home_folder_id=None, inbox_folder_id=None, trash_folder_id=None)
+        )
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
 

@@ -32,6 +32,7 @@ from quire.web.api import (
     groups,
     misc,
     nodes,
+    nodes_bulk,
     pages,
     roles,
     search,
@@ -39,6 +40,7 @@ from quire.web.api import (
     tags,
     tasks,
     tokens,
+    trash,
     users,
 )
 from quire.web.body_guard import CredentialsBeforeBody, too_large
@@ -103,7 +105,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users,
         groups,
         roles,
+        # Before nodes: its /nodes/{node_id}/tags would take "bulk" for an id.
+        nodes_bulk,
         nodes,
+        trash,
         shared_nodes,
         tags,
         custom_fields,

@@ -12,6 +12,7 @@ from quire.core.db import Database
 from quire.core.storage import Storage
 from quire.core.tasks import outbox
 from quire.core.tasks.execute import execute
+from quire.core.tasks.schedule import schedule_due
 
 log = logging.getLogger("quire.tasks")
 
@@ -67,6 +68,7 @@ class EmbeddedRunner:
         if free <= 0:
             return
         with self.db.session() as session:
+            schedule_due(session)
             due = [record.id for record in outbox.due(session, self.settings.tasks)]
         for task_id in [task_id for task_id in due if task_id not in busy][:free]:
             if self._stop.is_set():

@@ -48,6 +48,7 @@ _TASK_MODULES: list[str] = [
     "quire.core.tasks.builtin",
     "quire.core.previews",
     "quire.core.ocr",
+    "quire.core.trash",
 ]
 
 
