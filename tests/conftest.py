@@ -186,6 +186,10 @@ class Account:
     def inbox_id(self) -> str:
         return str(self.user.inbox_folder_id)
 
+    @property
+    def trash_id(self) -> str:
+        return str(self.user.trash_folder_id)
+
 
 @pytest.fixture
 def make_account(app: FastAPI, db: Database) -> Iterator[object]:

@@ -46,16 +46,27 @@ nodes = sa.table(
 )
 
 
+def _is_sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("nodes", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("trashed_at", DATETIME, nullable=True))
-        batch_op.add_column(sa.Column("trashed_from_id", sa.Uuid(), nullable=True))
-        batch_op.add_column(sa.Column("trashed_title", TITLE, nullable=True))
-        batch_op.create_index("ix_nodes_trashed_at", ["trashed_at"], unique=False)
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("trash_folder_id", sa.Uuid(), nullable=True))
-        batch_op.create_foreign_key(
+    # Plain ALTER TABLEs, no batch copies on SQLite: with foreign keys on, dropping the old
+    # table of a copy would delete in cascade what points at its rows (documents, nodes).
+    op.add_column("nodes", sa.Column("trashed_at", DATETIME, nullable=True))
+    op.add_column("nodes", sa.Column("trashed_from_id", sa.Uuid(), nullable=True))
+    op.add_column("nodes", sa.Column("trashed_title", TITLE, nullable=True))
+    op.create_index("ix_nodes_trashed_at", "nodes", ["trashed_at"], unique=False)
+    if _is_sqlite():
+        op.execute(
+            "ALTER TABLE users ADD COLUMN trash_folder_id CHAR(32) "
+            "REFERENCES nodes (id) ON DELETE SET NULL"
+        )
+    else:
+        op.add_column("users", sa.Column("trash_folder_id", sa.Uuid(), nullable=True))
+        op.create_foreign_key(
             op.f("fk_users_trash_folder_id_nodes"),
+            "users",
             "nodes",
             ["trash_folder_id"],
             ["id"],
@@ -92,16 +103,19 @@ def _trash_folders() -> None:
 def downgrade() -> None:
     connection = op.get_bind()
     trash_ids = [i for i in connection.scalars(sa.select(users.c.trash_folder_id)) if i]
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("fk_users_trash_folder_id_nodes"), type_="foreignkey")
-        batch_op.drop_column("trash_folder_id")
+    if _is_sqlite():
+        op.execute("ALTER TABLE users DROP COLUMN trash_folder_id")
+    else:
+        op.drop_constraint(op.f("fk_users_trash_folder_id_nodes"), "users", type_="foreignkey")
+        op.drop_column("users", "trash_folder_id")
     for trash_id in trash_ids:
         # Asked first: MariaDB refuses a DELETE whose subquery reads the same table.
         child = connection.scalar(sa.select(nodes.c.id).where(nodes.c.parent_id == trash_id))
         if child is None:
             connection.execute(nodes.delete().where(nodes.c.id == trash_id))
-    with op.batch_alter_table("nodes", schema=None) as batch_op:
-        batch_op.drop_index("ix_nodes_trashed_at")
-        batch_op.drop_column("trashed_title")
-        batch_op.drop_column("trashed_from_id")
-        batch_op.drop_column("trashed_at")
+    op.drop_index("ix_nodes_trashed_at", table_name="nodes")
+    for column in ("trashed_title", "trashed_from_id", "trashed_at"):
+        if _is_sqlite():
+            op.execute(f"ALTER TABLE nodes DROP COLUMN {column}")
+        else:
+            op.drop_column("nodes", column)
