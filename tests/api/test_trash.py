@@ -56,7 +56,10 @@ def test_restore_puts_a_node_back_in_its_folder_or_home_when_that_is_gone(alice)
     kept = make_folder(alice, "Kept")
     gone = make_folder(alice, "Gone")
     trashed = make_folder(alice, "Trashed")
-    docs = [make_document(alice, f"doc{n}", parent["id"]) for n, parent in enumerate((kept, gone, trashed))]
+    docs = [
+        make_document(alice, f"doc{n}", parent["id"])
+        for n, parent in enumerate((kept, gone, trashed))
+    ]
     delete(alice, *(doc["id"] for doc in docs))
     delete(alice, gone["id"], trashed["id"])
     emptied = alice.client.request("DELETE", "/api/trash/", json={"node_ids": [gone["id"]]})
