@@ -47,7 +47,8 @@ def test_deleted_leaves_listings_and_search_at_once_and_restore_brings_it_back(s
     folder = make_folder(alice, "Invoices")
     document = search.upload(alice, "march", ["quarterly invoice"], parent_id=folder["id"])
     paths = file_paths(search, document["id"])
-    assert paths and all(path.is_file() for path in paths)
+    assert paths
+    assert all(path.is_file() for path in paths)
     assert search.titles(alice, "invoice") == ["march"]
 
     delete(alice, folder["id"])
@@ -113,12 +114,14 @@ def test_the_scheduled_task_empties_what_is_older_than_trash_days(search, alice)
         versions = session.scalars(
             select(DocumentVersion.id).where(DocumentVersion.document_id == uuid.UUID(old["id"]))
         ).all()
-    assert old["id"] not in remaining and versions == []
+    assert old["id"] not in remaining
+    assert versions == []
     assert recent["id"] in remaining
     assert not any(path.exists() for path in old_paths)
     assert all(path.is_file() for path in recent_paths)
     entries = indexed(search)
-    assert old["id"] not in entries and recent["id"] in entries
+    assert old["id"] not in entries
+    assert recent["id"] in entries
     items = alice.client.get("/api/trash/").json()["items"]
     assert [item["title"] for item in items] == ["recent"]
 
