@@ -143,3 +143,12 @@ def test_the_trash_folder_cannot_be_deleted_moved_into_or_filled(alice, all_rows
         assert response.status_code == 400, response.text
         assert isinstance(response.json()["detail"], str)
     assert all_rows() == before
+
+
+def test_a_node_deleted_with_its_folder_stays_inside_it(alice):
+    folder = make_folder(alice, "Folder")
+    inner = make_document(alice, "inner", folder["id"])
+    delete(alice, inner["id"], folder["id"])
+    assert trash_titles(alice) == ["Folder"]
+    assert restore(alice, folder["id"]).status_code == 200
+    assert parent_of(alice, inner["id"]) == folder["id"]

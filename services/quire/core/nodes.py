@@ -252,7 +252,13 @@ def delete_nodes(session: Session, storage: Storage, node_ids: list[uuid.UUID]) 
 
     The caller has checked access and that no node is a home, inbox or trash folder.
     """
-    nodes = [session.get_one(Node, node_id) for node_id in node_ids]
+    wanted = set(node_ids)
+    # A node below another one deleted with it goes along inside it, and comes back with it.
+    nodes = [
+        node
+        for node in (session.get_one(Node, node_id) for node_id in node_ids)
+        if not {ancestor for ancestor, _ in ancestors(session, node, include_self=False)} & wanted
+    ]
     purged = [node.id for node in nodes if in_trash(session, node)]
     trash_nodes(session, [node for node in nodes if node.id not in purged])
     if not purged:
