@@ -83,6 +83,8 @@ def empty_trash(
 ) -> int:
     """Delete these trash items for good (``None``: all of them); returns how many."""
     if node_ids is None:
+        if owner.trash_folder_id is None:  # never "parent_id IS NULL": those are the roots
+            return 0
         ids = list(session.scalars(select(Node.id).where(Node.parent_id == owner.trash_folder_id)))
     else:
         ids = [node.id for node in trash_items(session, owner, node_ids)]

@@ -55,7 +55,9 @@ def list_trash(
     order_by: OrderBy | None = "-updated_at",
 ) -> Paginated[ListItem]:
     # Moving a node into the trash updates it: "-updated_at" is "most recently deleted first".
-    return children_page(db, user, [Node.parent_id == user.trash_folder_id], order_by, params)
+    # No trash folder (never, but for a half-made user) must not mean "parent_id IS NULL".
+    criteria = [Node.parent_id == (user.trash_folder_id or uuid.UUID(int=0))]
+    return children_page(db, user, criteria, order_by, params)
 
 
 @router.post("/trash/restore", response_model=list[uuid.UUID])
