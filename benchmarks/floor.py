@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Response
 from sqlalchemy import Engine, Uuid, bindparam, create_engine, text
 
-from benchmarks.server import _free_port, wait_until_answers
+from benchmarks.server import _free_port, serving
 
 DATABASE_VARIABLE = "QUIRE_BENCH_FLOOR_DB"
 
@@ -93,26 +91,7 @@ def floor_server(database_url: str | None = None) -> Iterator[str]:
     env = dict(os.environ)
     if database_url is not None:
         env[DATABASE_VARIABLE] = database_url
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "benchmarks.floor:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answers(process, f"{base}/ping", seconds=30)
+    arguments = ["-m", "uvicorn", "benchmarks.floor:app", "--port", str(port)]
+    quiet = ["--log-level", "warning", "--no-access-log"]
+    with serving([*arguments, *quiet], env, port, "/ping", 30) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

@@ -71,30 +71,30 @@ def quire_server(
         QUIRE__AUTH__PASSWORD=ADMIN_PASSWORD,
         **(extra_env or {}),
     )
+    command = ["-m", "quire", "serve", "--port", str(port), "--workers", str(workers)]
+    with serving([*command, "--log-level", "warning"], env, port, "/api/probe/", 90) as base:
+        token = httpx.post(
+            f"{base}/api/token", json={"username": "admin", "password": ADMIN_PASSWORD}
+        ).json()["access_token"]
+        yield Server(base=base, token=token)
+
+
+@contextmanager
+def serving(
+    arguments: list[str], env: dict[str, str], port: int, ready_path: str, seconds: float
+) -> Iterator[str]:
+    """``python <arguments>`` in the background until the context ends; its base URL once
+    ``ready_path`` answers 200."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "quire",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
+        [sys.executable, *arguments],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_answers(process, f"{base}/api/probe/", seconds=90)
-        token = httpx.post(
-            f"{base}/api/token", json={"username": "admin", "password": ADMIN_PASSWORD}
-        ).json()["access_token"]
-        yield Server(base=base, token=token)
+        wait_until_answers(process, f"{base}{ready_path}", seconds=seconds)
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=30)

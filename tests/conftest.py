@@ -154,7 +154,9 @@ def db(app: FastAPI, tmp_path: Path) -> Iterator[Database]:
     database: Database = app.state.db
     yield database
     with database.engine.begin() as connection:
-        connection.execute(update(User).values(home_folder_id=None, inbox_folder_id=None))
+        connection.execute(
+            update(User).values(home_folder_id=None, inbox_folder_id=None, trash_folder_id=None)
+        )
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
 
@@ -183,6 +185,10 @@ class Account:
     @property
     def inbox_id(self) -> str:
         return str(self.user.inbox_folder_id)
+
+    @property
+    def trash_id(self) -> str:
+        return str(self.user.trash_folder_id)
 
 
 @pytest.fixture

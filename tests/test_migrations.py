@@ -24,6 +24,14 @@ NODES = Node.__table__
 def _drift(database: Database) -> list[object]:
     with database.engine.connect() as connection:
         diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            users = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name='users'")
+            # 0010 adds the key with the column (no table copy on SQLite), and SQLAlchemy's
+            # reflection reads neither the name nor ON DELETE of such a column's key: shown here.
+            assert "trash_folder_id CHAR(32) REFERENCES nodes (id) ON DELETE SET NULL" in (
+                users.scalar_one()
+            )
     return [
         diff
         for diff in diffs
@@ -31,6 +39,12 @@ def _drift(database: Database) -> list[object]:
             isinstance(diff, tuple)
             and diff[0] in {"add_index", "remove_index"}
             and diff[1].name in EXPRESSION_INDEXES
+        )
+        and not (
+            sqlite
+            and isinstance(diff, tuple)
+            and diff[0] in {"add_fk", "remove_fk"}
+            and [column.name for column in diff[1].columns] == ["trash_folder_id"]
         )
     ]
 
@@ -67,7 +81,7 @@ def test_0008_renames_roots_numbers_clashing_titles_and_keeps_titles_unique(
         try:
             migrate.upgrade(database.engine, "0007")
             ids = _old_tree(database.engine)
-            migrate.upgrade(database.engine)
+            migrate.upgrade(database.engine, "0009")
             with database.engine.connect() as connection:
                 titles = dict(connection.execute(sa.select(NODES.c.id, NODES.c.title)).all())
                 queued = list(connection.scalars(sa.select(TaskRecord.__table__.c.args)))
@@ -167,3 +181,40 @@ def _unique_from_now_on(engine, folder_id, user_id):
         insert("scan.pdf")
     insert("SCAN.PDF")
     insert("scan.pdf ")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0010_gives_every_user_a_trash_folder_and_keeps_every_node(request, tmp_path, backend):
+    """Existing users get their trash folder, a root of their own; nothing else changes (on
+    SQLite no table is copied, so no cascade touches a row). Downgrading drops the empty trash
+    folders and the columns, and upgrading again makes new ones."""
+    services = {} if backend == "sqlite" else request.getfixturevalue("service_urls")
+    users = User.__table__
+    with empty_database(backend, services, tmp_path) as url:
+        database = Database(url)
+        try:
+            migrate.upgrade(database.engine, "0007")
+            ids = _old_tree(database.engine)
+            migrate.upgrade(database.engine, "0009")
+            with database.engine.connect() as connection:
+                before = set(connection.scalars(sa.select(NODES.c.id)))
+            migrate.upgrade(database.engine)
+            with database.engine.connect() as connection:
+                trash_id = connection.scalar(
+                    sa.select(users.c.trash_folder_id).where(users.c.id == ids["user"])
+                )
+                after = set(connection.scalars(sa.select(NODES.c.id)))
+                trash = connection.execute(
+                    sa.select(NODES.c.title, NODES.c.parent_id, NODES.c.user_id).where(
+                        NODES.c.id == trash_id
+                    )
+                ).one()
+            assert after == before | {trash_id}
+            assert tuple(trash) == ("trash", None, ids["user"])
+            migrate.downgrade(database.engine, "0009")
+            with database.engine.connect() as connection:
+                assert set(connection.scalars(sa.select(NODES.c.id))) == before
+            migrate.upgrade(database.engine)
+            assert _drift(database) == []
+        finally:
+            database.dispose()

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select, update
 
 from quire.core import audit
-from quire.core.models import AuditEntry
+from quire.core.models import AuditEntry, TaskRecord
 from quire.core.scopes import ALL_SCOPES, AUDIT_LOG_VIEW
+from quire.core.tasks.execute import execute
+from quire.core.tasks.schedule import schedule_due
 from tests import samples
 from tests.conftest import PASSWORD
 from tests.helpers.documents import upload
@@ -156,3 +158,38 @@ def test_pruning_deletes_only_what_is_older_than_the_retention(alice, db):
         left = session.scalars(select(AuditEntry.node_title)).all()
     assert "Old" not in left
     assert "Recent" in left
+
+
+def test_the_daily_task_prunes_and_restores_and_purges_are_recorded(alice, app, db):
+    kept = make_folder(alice, "Kept")
+    gone = make_folder(alice, "Gone")
+    assert alice.client.request("DELETE", "/api/nodes/", json=[kept["id"]]).status_code == 200
+    restored = alice.client.post("/api/trash/restore", json={"node_ids": [kept["id"]]})
+    assert restored.status_code == 200, restored.text
+    assert alice.client.request("DELETE", "/api/nodes/", json=[gone["id"]]).status_code == 200
+    emptied = alice.client.request("DELETE", "/api/trash/", json={"node_ids": [gone["id"]]})
+    assert emptied.status_code < 300, emptied.text
+    assert actions(alice, action="node.restore") == [("node.restore", "Kept")]
+    assert actions(alice, action="node.purge") == [("node.purge", "Gone")]
+
+    with db.session() as session:
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.node_id == uuid.UUID(kept["id"]))
+            .values(created_at=datetime.now(UTC) - timedelta(days=400))
+        )
+        session.commit()
+        scheduled = schedule_due(session)
+        task_id = session.scalar(
+            select(TaskRecord.id).where(
+                TaskRecord.id.in_(scheduled), TaskRecord.name == "prune_audit_log"
+            )
+        )
+    storage = app.state.storage
+    assert execute(db, storage, app.state.settings, task_id) == "succeeded"
+    assert entries(alice, node_id=kept["id"]) == []
+    assert [e["action"] for e in entries(alice, node_id=gone["id"])] == [
+        "node.purge",
+        "node.delete",
+        "node.create",
+    ]

@@ -129,14 +129,17 @@ def test_a_folder_cannot_go_into_its_own_subtree(alice):
 
 
 def test_delete_removes_the_whole_subtree(alice):
+    """Into the trash first (tests/api/test_trash.py); deleting it there deletes it for good."""
     outer = make_folder(alice, "outer")
     inner = make_folder(alice, "inner", outer["id"])
     document = make_document(alice, "doc", inner["id"])
     response = alice.client.request("DELETE", "/api/nodes/", json=[outer["id"]])
     assert response.status_code == 200
+    assert children(alice, alice.home_id)["items"] == []
+    again = alice.client.request("DELETE", "/api/nodes/", json=[outer["id"]])
+    assert again.status_code == 200
     for node_id in (outer["id"], inner["id"], document["id"]):
         assert alice.client.get("/api/nodes/", params={"node_ids": [node_id]}).status_code == 404
-    assert children(alice, alice.home_id)["items"] == []
 
 
 def test_deep_tree_deletes_on_every_backend(alice):

@@ -220,7 +220,9 @@ def test_an_editor_role_works_within_the_owners_tree(alice, bob, tree):
         again = bob.client.patch(f"/api/nodes/{tree['shared']['id']}", json={"parent_id": parent})
         assert (again.status_code, again.json()) == (404, {"detail": "Not Found"})
     assert bob.client.request("DELETE", "/api/nodes/", json=[sub]).status_code == 200
-    assert_invisible(alice, report)
+    # Into alice's trash: hers to restore, nobody else's to see.
+    assert_invisible(bob, report)
+    assert [item["id"] for item in alice.client.get("/api/trash/").json()["items"]] == [sub]
 
 
 def test_resharing_needs_a_role_that_allows_it_and_gives_no_more(alice, bob, carol, tree):
@@ -294,7 +296,11 @@ def test_index_tasks_follow_shares_moves_and_deletes(alice, bob, db, tree):
     assert everything_below in moved
     before = len(index_tasks(db))
     alice.client.request("DELETE", "/api/nodes/", json=[other["id"]])
-    # Deleted nodes are named one by one: nothing could find what was below them afterwards.
+    # Into the trash: the subtree leaves everyone's search results.
+    assert index_tasks(db)[before:] == [{"node_ids": [other["id"]], "descendants": True}]
+    before = len(index_tasks(db))
+    alice.client.request("DELETE", "/api/trash/", json={"node_ids": [other["id"]]})
+    # Deleted for good, nodes are named one by one: nothing could find what was below them.
     gone = sorted([other["id"], shared, sub, tree["report"]["id"]])
     assert index_tasks(db)[before:] == [{"node_ids": gone, "descendants": False}]
 
@@ -358,6 +364,6 @@ def test_principals_for_the_search_index(alice, bob, carol, db, tree):
         # The same rule as one WHERE clause, for filtering many nodes at once.
         shared = {tree[key]["id"] for key in ("shared", "sub", "report")}
         for account, expected in ((carol, shared), (bob, set())):
-            own = {account.home_id, account.inbox_id}
+            own = {account.home_id, account.inbox_id, account.trash_id}
             visible = session.scalars(select(Node.id).where(access.visible_clause(account.id)))
             assert {str(node_id) for node_id in visible} == own | expected

@@ -16,6 +16,8 @@ USER_FIELDS = {
     "updated_at",
     "home_folder_id",
     "inbox_folder_id",
+    # Quire's own, beside Papermerge's fields (which are unchanged).
+    "trash_folder_id",
     "is_superuser",
     "is_active",
     "scopes",
@@ -148,7 +150,11 @@ def test_create_makes_a_user_with_home_inbox_groups_and_roles(alice, client, db,
         assert user is not None
         assert user.password != NEW_PASSWORD
         folders = session.scalars(select(Folder).where(Folder.user_id == user.id)).all()
-        assert {folder.id for folder in folders} == {user.home_folder_id, user.inbox_folder_id}
+        assert {folder.id for folder in folders} == {
+            user.home_folder_id,
+            user.inbox_folder_id,
+            user.trash_folder_id,
+        }
     assert str(user.home_folder_id) == body["home_folder_id"]
     assert login(client, "carol", NEW_PASSWORD).status_code == 200
     details = alice.client.get(f"/api/users/{body['id']}").json()

@@ -78,7 +78,7 @@ def test_import_mirrors_folders_and_is_resumable(run_quire, db, tmp_path):
     with db.session() as session:
         dave = session.scalar(select(User).where(User.username == "dave"))
         folders = set(session.scalars(select(Folder.title).where(Folder.user_id == dave.id)))
-        assert folders == {"home", "inbox", "2024", "taxes"}
+        assert folders == {"home", "inbox", "trash", "2024", "taxes"}
         taxes = session.scalar(select(Folder).where(Folder.title == "taxes"))
         titles = set(session.scalars(select(Document.title).where(Document.parent_id == taxes.id)))
         assert titles == {"return.pdf", "late.pdf"}

@@ -50,6 +50,10 @@ def test_bucket_equals_media_root_after_uploads_ocr_and_deletes(mirror, alice):
     response = alice.client.request("DELETE", "/api/nodes/", json=[doomed["id"]])
     assert response.status_code == 200, response.text
     mirror.run_all()
+    # In the trash, its objects stay with its files; emptying the trash takes both.
+    assert any(i in key for key in objects(mirror.bucket) for i in doomed_ids)
+    assert alice.client.request("DELETE", "/api/trash/").status_code == 200
+    mirror.run_all()
     assert_bucket_equals_media_root(mirror)
     remaining = objects(mirror.bucket)
     assert not any(i in key for key in remaining for i in doomed_ids)
@@ -148,6 +152,8 @@ def test_a_document_deleted_before_its_copy_leaves_nothing(mirror, alice):
     # Deleted before any s3 task ran: the copy task finds no row, and uploads nothing.
     response = alice.client.request("DELETE", "/api/nodes/", json=[document["id"]])
     assert response.status_code == 200
+    # Into the trash first; its files go when it is emptied.
+    assert alice.client.request("DELETE", "/api/trash/").status_code == 200
     mirror.run_all()
     assert objects(mirror.bucket) == {}
 
@@ -185,6 +191,8 @@ def test_a_large_delete_is_split_into_tasks_of_bounded_size(mirror, alice, monke
     assert objects(mirror.bucket)
     response = alice.client.request("DELETE", "/api/nodes/", json=[d["id"] for d in documents])
     assert response.status_code == 200
+    # Into the trash first; its files go when it is emptied.
+    assert alice.client.request("DELETE", "/api/trash/").status_code == 200
     with mirror.db.session() as session:
         tasks = session.scalars(
             select(TaskRecord).where(TaskRecord.name == "s3_sync", TaskRecord.state == "pending")

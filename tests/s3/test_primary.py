@@ -115,6 +115,8 @@ def test_deleting_a_document_removes_its_objects(primary, alice):
     assert objects(primary.bucket)
     response = alice.client.request("DELETE", "/api/nodes/", json=[document["id"]])
     assert response.status_code == 200
+    # Into the trash first; its files go when it is emptied.
+    assert alice.client.request("DELETE", "/api/trash/").status_code == 200
     primary.run_all()
     assert objects(primary.bucket) == {}
     assert not [p for p in (primary.storage.cache.files).rglob("*") if p.is_file()]

@@ -69,12 +69,14 @@ print(json.dumps({
 """,
         tmp_path,
     )
-    assert result["tasks"] == ["noop", "ocr", "previews"]
+    assert result["tasks"] == ["discard_files", "empty_trash", "noop", "ocr", "previews"]
     assert result["storage_error"] == (
         "STORAGE__BACKEND=s3 is not registered; registered: none "
         "(its package registers it at start-up)"
     )
-    assert str(result["index_error"]).startswith("no task named 'index'; known: noop, ocr,")
+    assert str(result["index_error"]).startswith(
+        "no task named 'index'; known: discard_files, empty_trash, noop, ocr,"
+    )
     assert result["features_imported"] == []
 
 
@@ -101,6 +103,8 @@ print(json.dumps({
     )
     assert result["light"] == []
     assert result["tasks"] == {
+        "discard_files": "index",
+        "empty_trash": "index",
         "index": "index",
         "noop": "previews",
         "ocr": "ocr",

@@ -1,10 +1,11 @@
 """The one access rule for nodes: who may see a node, and what else they may do with it.
 
 A user may see a node if they own it, or if it or any folder above it is shared with them or
-with a group they belong to, under a role granting ``node.view``. What else a grantee may do is
-the union of the node scopes of the roles of the shares on the node's path (``node.update``,
-``document.download``, ``shared_node.create``...); an owner may do everything. Nothing else
-grants access to a node: not a scope, not being a superuser.
+with a group they belong to, under a role granting ``node.view`` and it is not in its owner's
+trash (its path does not run through a trash folder: ``core/trash.py``). What else a grantee
+may do is the union of the node scopes of the roles of the shares on the node's path
+(``node.update``, ``document.download``, ``shared_node.create``...); an owner may do everything.
+Nothing else grants access to a node: not a scope, not being a superuser.
 
 Everything that answers with nodes asks here, so that the API, the search indexer
 (``node_principals``) and the search filter (``principals_for_user``) agree. Ancestors come from
@@ -86,12 +87,36 @@ def grantee_clause(user_id: uuid.UUID) -> ColumnElement[bool]:
 
 
 def shared_with(user_id: uuid.UUID) -> Select[uuid.UUID]:
-    """Ids of the nodes shared directly with the user or their groups, for viewing."""
-    return (
+    """Ids of the nodes shared directly with the user or their groups, for viewing; not those
+    in their owner's trash (the share stays, for a restore, but shows nothing meanwhile)."""
+    shared = (
         select(SharedNode.node_id)
         .join(RoleScope, RoleScope.role_id == SharedNode.role_id)
         .where(RoleScope.scope == scopes.NODE_VIEW, grantee_clause(user_id))
     )
+    return shared.where(SharedNode.node_id.not_in(_in_trash(_paths(shared))))
+
+
+def outside_trash(user_id: uuid.UUID) -> ColumnElement[bool]:
+    """A WHERE clause on ``Node``: not in the user's trash (for listings of their own nodes
+    that are not a folder's children). Walks down the trash: costs what it holds."""
+    top = (
+        select(User.trash_folder_id.label("id"), literal_column("0", Integer).label("depth"))
+        .where(User.id == user_id)
+        .cte("trash_tree", recursive=True)
+    )
+    child = _nodes.alias("trashed_child")
+    tree = top.union_all(
+        select(child.c.id, top.c.depth + 1).where(
+            child.c.parent_id == top.c.id, top.c.depth < MAX_DEPTH
+        )
+    )
+    return Node.id.not_in(select(tree.c.id).where(tree.c.id.is_not(None)))
+
+
+def _in_trash(paths: CTE) -> Select[uuid.UUID]:
+    """The origins of these paths that run through a trash folder: nobody's but the owner's."""
+    return select(paths.c.origin).join(User, User.trash_folder_id == paths.c.id)
 
 
 def visible_clause(user_id: uuid.UUID) -> ColumnElement[bool]:
@@ -115,7 +140,7 @@ def visible_clause(user_id: uuid.UUID) -> ColumnElement[bool]:
     return or_(Node.user_id == user_id, Node.id.in_(select(trees.c.id)))
 
 
-def _paths(node_ids: Sequence[uuid.UUID]) -> CTE:
+def _paths(node_ids: Sequence[uuid.UUID] | Select[uuid.UUID]) -> CTE:
     """Each node and its ancestors: ``(origin, id, depth)``, depth 0 being the node itself."""
     # 0 is written into the SQL rather than bound: a recursive CTE takes its column types from
     # the anchor, which should not depend on how a driver types a parameter.
@@ -140,14 +165,14 @@ def _paths(node_ids: Sequence[uuid.UUID]) -> CTE:
 def _granted(
     session: Session, user_id: uuid.UUID, node_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, NodeAccess]:
-    """A grantee's access to each of these nodes that they may see."""
+    """A grantee's access to each of these nodes that they may see: none in a trash."""
     paths = _paths(node_ids)
     rows = session.execute(
         select(paths.c.origin, paths.c.id, paths.c.depth, RoleScope.scope)
         .select_from(paths)
         .join(SharedNode, SharedNode.node_id == paths.c.id)
         .join(RoleScope, RoleScope.role_id == SharedNode.role_id)
-        .where(grantee_clause(user_id))
+        .where(grantee_clause(user_id), paths.c.origin.not_in(_in_trash(paths)))
     )
     perms: dict[uuid.UUID, set[str]] = defaultdict(set)
     roots: dict[uuid.UUID, tuple[int, uuid.UUID]] = {}
@@ -225,6 +250,14 @@ def visible_ids(session: Session, user: User, node_ids: Iterable[uuid.UUID]) -> 
         if others:
             visible.update(_granted(session, user.id, others))
     return visible
+
+
+def trashed_ids(session: Session, node_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of the nodes that are in a trash (a trash folder or below one)."""
+    found: set[uuid.UUID] = set()
+    for chunk in chunked(node_ids):
+        found.update(session.scalars(_in_trash(_paths(chunk))))
+    return found
 
 
 def shared_node_ids(session: Session, node_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:

@@ -15,6 +15,7 @@ Entries older than ``AUDIT__RETENTION_DAYS`` are deleted by ``prune``.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,16 +27,21 @@ from sqlalchemy.orm import Session
 
 from quire.core.db import utcnow
 from quire.core.models import AuditEntry, DocumentVersion, Node, User
+from quire.core.tasks import TaskContext, task
 
 _ACTOR = "quire.audit.actor"
+PRUNE_TASK = "prune_audit_log"
+log = logging.getLogger(__name__)
 
 
 class Action(StrEnum):
     NODE_CREATE = "node.create"
     NODE_UPDATE = "node.update"
     NODE_MOVE = "node.move"
+    # Into the trash; a purge is for good (emptying the trash, or deleting what is in it).
     NODE_DELETE = "node.delete"
     NODE_RESTORE = "node.restore"
+    NODE_PURGE = "node.purge"
     NODE_SHARE = "node.share"
     NODE_UNSHARE = "node.unshare"
     DOCUMENT_UPLOAD = "document.upload"
@@ -133,3 +139,13 @@ def prune(session: Session, retention_days: int, *, now: datetime | None = None)
     result = session.execute(delete(AuditEntry).where(AuditEntry.created_at < cutoff))
     session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@task(PRUNE_TASK, queue="index")
+def prune_old_entries(ctx: TaskContext) -> None:
+    """The daily pruning (``tasks.schedule``); idempotent: a second run finds nothing older."""
+    if ctx.settings.audit.retention_days == 0:
+        return
+    with ctx.db.session() as session:
+        pruned = prune(session, ctx.settings.audit.retention_days)
+    log.info("audit log pruned", extra={"entries": pruned})

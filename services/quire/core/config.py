@@ -60,6 +60,9 @@ class MainSettings(BaseModel):
     max_image_total_megapixels: int = Field(default=1_000, ge=1)
     # Every request body other than an upload (JSON, forms): refused with 413 past this.
     max_body_size_kb: int = Field(default=1024, gt=0)
+    # Days a deleted node stays in its owner's trash before the hourly ``empty_trash`` task
+    # removes it for good (files, index entries, rows).
+    trash_days: int = Field(default=30, ge=0)
     # Tenant prefix for queue names and object keys, so several installations share one Redis.
     prefix: str = ""
     timezone: str = "UTC"

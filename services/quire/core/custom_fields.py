@@ -302,8 +302,11 @@ def set_document_values(
         raise ValuesChanged("the values changed meanwhile; try again") from exc
 
 
-def set_document_type(session: Session, document: Document, doc_type: DocumentType | None) -> None:
-    """Give the document this type (or none) and commit; values of fields it loses go."""
+def set_document_type(
+    session: Session, document: Document, doc_type: DocumentType | None, *, commit: bool = True
+) -> None:
+    """Give the document this type (or none) and commit (``commit=False``: for a caller
+    changing many in one transaction); values of fields it loses go."""
     new_id = None if doc_type is None else doc_type.id
     if document.document_type_id == new_id:
         return
@@ -315,7 +318,8 @@ def set_document_type(session: Session, document: Document, doc_type: DocumentTy
     )
     document.document_type_id = new_id
     reindex_later(session, [document.id], user_id=document.user_id)
-    session.commit()
+    if commit:
+        session.commit()
 
 
 def drop_values_outside_type(session: Session, doc_type: DocumentType) -> None:

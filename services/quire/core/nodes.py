@@ -2,8 +2,9 @@
 
 Each write commits the change with its work for the indexer (and, deleting, for the bucket):
 the API's node routers, ``quire import`` and ``quire.core.users.delete_user`` call these after
-their own access checks. ``delete_nodes`` is the one node deletion: it and ``delete_user`` both
-go through ``remove_subtrees``.
+their own access checks. ``delete_nodes`` moves nodes into their owner's trash folder
+(``core/trash.py`` restores and empties it); what leaves the trash for good, and a deleted
+user's trees, go through ``remove_subtrees``.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quire.core import audit
-from quire.core.db import chunked
+from quire.core.db import chunked, utcnow
 from quire.core.documents import new_document
 from quire.core.indexing import reindex_later
 from quire.core.mirroring import sync_later
-from quire.core.models import Document, DocumentVersion, Folder, Node, Page
+from quire.core.models import Document, DocumentVersion, Folder, Node, Page, User
 from quire.core.storage import Storage, docver_key, preview_key, thumbnail_key, words_key
-from quire.core.titles import TitleTaken, check_move_titles, check_title_free
+from quire.core.titles import TitleTaken, check_move_titles, check_title_free, free_title
 
 PREVIEW_SIZES = ("sm", "md", "lg", "xl")
 
@@ -85,6 +86,8 @@ def create_document(
 def _check_new(session: Session, parent: Folder, title: str, node_id: uuid.UUID | None) -> None:
     if node_id is not None and session.get(Node, node_id) is not None:
         raise NodeExists("a node with this id already exists")
+    if in_trash(session, parent):
+        raise TreeError("the folder is in the trash")
     check_title_free(session, parent.id, title)
 
 
@@ -157,6 +160,8 @@ def _place(session: Session, nodes: list[Node], target: Node, *, check_titles: b
             session, audit.Action.NODE_MOVE, node, from_id=str(node.parent_id), to_id=str(target.id)
         )
         node.parent_id = target.id
+        # Moved out of the trash by hand: it is an ordinary node again, not one to empty.
+        node.trashed_at = node.trashed_from_id = node.trashed_title = None
     # Below a new parent, a node and its subtree have a new path and may have new grantees.
     reindex_later(session, [node.id for node in nodes], descendants=True)
 
@@ -192,9 +197,21 @@ def subtree_levels(session: Session, root_ids: Iterable[uuid.UUID]) -> list[list
 def check_move(session: Session, node_ids: list[uuid.UUID], target: Node) -> None:
     if target.ctype != "folder":
         raise TreeError("the target is not a folder")
-    ancestry = {node_id for node_id, _ in ancestors(session, target, include_self=True)}
-    if ancestry & set(node_ids):
+    chain = ancestors(session, target, include_self=True)
+    if {node_id for node_id, _ in chain} & set(node_ids):
         raise TreeError("a folder cannot be moved into itself or one of its subfolders")
+    if _is_trash_folder(session, chain[0][0]):
+        # Into the trash only by deleting: a node put there otherwise would never be emptied.
+        raise TreeError("the target folder is in the trash")
+
+
+def _is_trash_folder(session: Session, node_id: uuid.UUID) -> bool:
+    return session.scalar(select(User.id).where(User.trash_folder_id == node_id)) is not None
+
+
+def in_trash(session: Session, node: Node) -> bool:
+    """Whether the node is a trash folder or lies in one: its path's root is a trash folder."""
+    return _is_trash_folder(session, ancestors(session, node, include_self=True)[0][0])
 
 
 def delete_subtrees(session: Session, root_ids: list[uuid.UUID]) -> list[PurePosixPath]:
@@ -219,6 +236,8 @@ def remove_subtrees(
 ) -> list[PurePosixPath]:
     """Delete the subtrees and queue their work (index, bucket), uncommitted; returns the keys
     whose files go once the caller has committed (``commit_then_discard``)."""
+    for node_id, title in session.execute(select(Node.id, Node.title).where(Node.id.in_(root_ids))):
+        audit.record(session, audit.Action.NODE_PURGE, node_id=node_id, node_title=title)
     keys = delete_subtrees(session, root_ids)
     sync_later(session, storage, keys, removed=True)
     return keys
@@ -236,19 +255,50 @@ def commit_then_discard(session: Session, storage: Storage, keys: list[PurePosix
 
 
 def delete_nodes(session: Session, storage: Storage, node_ids: list[uuid.UUID]) -> None:
-    """Delete the nodes with everything below them, their files, index entries and (with a
-    bucket) objects: all committed together, the files removed after the commit.
+    """Delete the nodes: each goes with everything below it into its owner's trash, committed
+    together. Nodes already in the trash are deleted for good (as a desktop's trash does):
+    their files, index entries and (with a bucket) objects go, the files after the commit.
 
-    The caller has checked access and that no node is a home or inbox folder.
+    The caller has checked access and that no node is a home, inbox or trash folder.
     """
+    wanted = set(node_ids)
+    # A node below another one deleted with it goes along inside it, and comes back with it.
+    nodes = [
+        node
+        for node in (session.get_one(Node, node_id) for node_id in node_ids)
+        if not {ancestor for ancestor, _ in ancestors(session, node, include_self=False)} & wanted
+    ]
+    purged = [node.id for node in nodes if in_trash(session, node)]
+    trash_nodes(session, [node for node in nodes if node.id not in purged])
+    if not purged:
+        session.commit()
+        return
+    session.flush()
     # The statements delete rows behind the ORM's back: objects loaded earlier (the caller's
     # access checks) must not be flushed or refreshed against rows that are gone.
-    roots = session.execute(select(Node.id, Node.title).where(Node.id.in_(node_ids))).all()
     session.expunge_all()
-    for node_id, title in roots:
-        audit.record(session, audit.Action.NODE_DELETE, node_id=node_id, node_title=title)
-    keys = remove_subtrees(session, storage, node_ids)
+    keys = remove_subtrees(session, storage, purged)
     commit_then_discard(session, storage, keys)
+
+
+def trash_nodes(session: Session, nodes: list[Node]) -> None:
+    """Move the nodes into their owners' trash folders, uncommitted: each remembers when, from
+    where and under which title (the trash takes ``name (2)`` when it holds ``name``). The
+    nodes are none of home, inbox and trash folders, and not in the trash already."""
+    now = utcnow()
+    for node in nodes:
+        trash_id = session.scalar(select(User.trash_folder_id).where(User.id == node.user_id))
+        if trash_id is None:
+            raise TreeError("the owner of this node has no trash folder")
+        audit.record(session, audit.Action.NODE_DELETE, node, from_id=str(node.parent_id))
+        title = node.title
+        node.title = free_title(session, trash_id, title)
+        node.trashed_at, node.trashed_from_id, node.trashed_title = now, node.parent_id, title
+        node.parent_id = trash_id
+        # Each in turn, so that the next one's free title sees this one's.
+        session.flush()
+    # In the trash, a node and its subtree leave search and their grantees' view.
+    reindex_later(session, [node.id for node in nodes], descendants=True)
 
 
 def _file_keys(session: Session, node_ids: list[uuid.UUID]) -> list[PurePosixPath]:

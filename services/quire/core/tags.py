@@ -73,8 +73,11 @@ def delete_tag(session: Session, tag: Tag) -> None:
     session.commit()
 
 
-def set_node_tags(session: Session, node: Node, names: list[str], change: TagChange) -> None:
-    """Change the node's tags by name (the node owner's tags, created as needed) and commit.
+def set_node_tags(
+    session: Session, node: Node, names: list[str], change: TagChange, *, commit: bool = True
+) -> None:
+    """Change the node's tags by name (the node owner's tags, created as needed) and commit
+    (``commit=False``: flushed only, for a caller changing many nodes in one transaction).
 
     A grantee tagging a shared node uses (and adds to) the owner's tags, as upstream: the tags
     on a node are its owner's, whoever put them there.
@@ -87,7 +90,10 @@ def set_node_tags(session: Session, node: Node, names: list[str], change: TagCha
         named = tags_by_name(session, node.user_id, names)
         node.tags = current + [tag for tag in named if tag not in current]
     reindex_later(session, [node.id])
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
 
 
 def tags_by_name(session: Session, owner_id: uuid.UUID, names: list[str]) -> list[Tag]:

@@ -1,5 +1,5 @@
-"""Creating users (each with a home and an inbox folder), deleting them with everything they own,
-and the superuser from the settings."""
+"""Creating users (each with a home, an inbox and a trash folder), deleting them with everything
+they own, and the superuser from the settings."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from quire.core.storage import Storage
 
 HOME_TITLE = "home"
 INBOX_TITLE = "inbox"
+# Like home and inbox a root, so its titles are its own: deleting "report.pdf" from two
+# folders keeps both, as "report.pdf" and "report (2).pdf" (core/trash.py).
+TRASH_TITLE = "trash"
 
 
 class UsernameTaken(ValueError):
@@ -50,10 +53,12 @@ def create_user(
     session.flush()
     home = Folder(title=HOME_TITLE, user_id=user.id, parent_id=None)
     inbox = Folder(title=INBOX_TITLE, user_id=user.id, parent_id=None)
-    session.add_all([home, inbox])
+    trash = Folder(title=TRASH_TITLE, user_id=user.id, parent_id=None)
+    session.add_all([home, inbox, trash])
     session.flush()
     user.home_folder_id = home.id
     user.inbox_folder_id = inbox.id
+    user.trash_folder_id = trash.id
     session.flush()
     return user
 
@@ -72,9 +77,11 @@ def delete_user(session: Session, storage: Storage, user_id: uuid.UUID) -> None:
     shared = session.scalars(select(SharedNode.node_id).where(SharedNode.user_id == user_id))
     shared_ids = set(shared)
     session.expunge_all()
-    # Folders point at the user and the user at two folders: cut that cycle first.
+    # Folders point at the user and the user at three folders: cut that cycle first.
     session.execute(
-        update(User).where(User.id == user_id).values(home_folder_id=None, inbox_folder_id=None)
+        update(User)
+        .where(User.id == user_id)
+        .values(home_folder_id=None, inbox_folder_id=None, trash_folder_id=None)
     )
     keys = remove_subtrees(session, storage, roots)
     reindex_later(session, shared_ids, descendants=True)
@@ -85,7 +92,7 @@ def delete_user(session: Session, storage: Storage, user_id: uuid.UUID) -> None:
 
 def _owned_roots(session: Session, user_id: uuid.UUID) -> list[uuid.UUID]:
     """The tops of the user's trees: their nodes without a parent of their own (home, inbox,
-    and any node whose parent is someone else's, which the access rule never makes)."""
+    trash, and any node whose parent is someone else's, which the access rule never makes)."""
     owned = select(Node.id).where(Node.user_id == user_id)
     query = owned.where(or_(Node.parent_id.is_(None), Node.parent_id.not_in(owned)))
     return list(session.scalars(query))

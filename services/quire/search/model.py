@@ -35,9 +35,12 @@ from quire.core.models import (
     DocumentVersion,
     Node,
     Page,
+    User,
 )
 
 CustomValue = str | int | float | bool | datetime
+# The only principal of a node in a trash (``trashed:<owner id>``), which no caller has.
+TRASHED_PRINCIPAL = "trashed:"
 # Tesseract's codes to the stemmers both backends have.
 STEMMED_LANGUAGES = {
     "eng": "en",
@@ -180,6 +183,15 @@ def load(session: Session, node_ids: Sequence[uuid.UUID]) -> list[IndexedNode]:
     parents = _ancestry(session, nodes)
     chains = {node.id: _chain(node.parent_id, parents) for node in nodes}
     principals = access.nodes_principals(session, [node.id for node in nodes])
+    roots = {chain[0] for chain in chains.values() if chain}
+    trashes = set(
+        session.scalars(select(User.trash_folder_id).where(User.trash_folder_id.in_(roots)))
+    )
+    for node in nodes:
+        if chains[node.id] and chains[node.id][0] in trashes:
+            # Kept in the index until the trash is emptied, but found by nobody: no user's
+            # principals (``u:``, ``g:``) match this one, so the engine's counts stay exact.
+            principals[node.id] = {f"{TRASHED_PRINCIPAL}{node.user_id}"}
     documents = [node.id for node in nodes if isinstance(node, Document)]
     pages = _pages(session, documents)
     types = _document_types(session, documents)

@@ -33,6 +33,7 @@ from quire.web.api import (
     groups,
     misc,
     nodes,
+    nodes_bulk,
     page_operations,
     pages,
     roles,
@@ -41,6 +42,7 @@ from quire.web.api import (
     tags,
     tasks,
     tokens,
+    trash,
     users,
 )
 from quire.web.body_guard import CredentialsBeforeBody, too_large
@@ -106,7 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users,
         groups,
         roles,
+        # Before nodes: its /nodes/{node_id}/tags would take "bulk" for an id.
+        nodes_bulk,
         nodes,
+        trash,
         shared_nodes,
         tags,
         custom_fields,

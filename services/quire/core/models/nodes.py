@@ -64,6 +64,8 @@ class Node(Base):
         Index("uq_nodes_parent_title", "parent_id", "title", unique=True),
         Index("ix_nodes_parent_created", "parent_id", "created_at"),
         Index("ix_nodes_user", "user_id"),
+        # The scheduled emptying of the trash reads the oldest first.
+        Index("ix_nodes_trashed_at", "trashed_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -71,10 +73,17 @@ class Node(Base):
     ctype: Mapped[str] = mapped_column(String(16))
     lang: Mapped[str] = mapped_column(String(LANG_WIDTH), default="eng")
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    # NULL only for the roots: each user's home and inbox.
+    # NULL only for the roots: each user's home, inbox and trash.
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set on a node moved into its owner's trash folder (not on what is below it): when, from
+    # where, and under which title (the trash may have renamed it "name (2)"). No foreign key
+    # on the folder it came from: that folder may be deleted meanwhile, and restoring then
+    # puts the node into its owner's home (core/trash.py).
+    trashed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    trashed_from_id: Mapped[uuid.UUID | None]
+    trashed_title: Mapped[str | None] = mapped_column(TITLE)
 
     parent: Mapped[Node | None] = relationship(remote_side=[id])
     user: Mapped[User] = relationship(foreign_keys=[user_id])

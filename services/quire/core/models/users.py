@@ -54,6 +54,10 @@ class User(Base):
     inbox_folder_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("nodes.id", use_alter=True, ondelete="SET NULL")
     )
+    # Where deleted nodes wait until they are restored or the trash is emptied (core/trash.py).
+    trash_folder_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("nodes.id", use_alter=True, ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # The scopes its roles and its groups' roles grant, space-separated, when the statement that

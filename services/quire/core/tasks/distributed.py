@@ -22,6 +22,7 @@ from quire.core.redis_queues import queue_name, redis_settings
 from quire.core.storage import Storage, open_storage
 from quire.core.tasks import outbox
 from quire.core.tasks.execute import execute
+from quire.core.tasks.schedule import schedule_due
 
 log = logging.getLogger("quire.tasks")
 
@@ -90,6 +91,7 @@ class Dispatcher:
 
     def _due(self) -> list[tuple[uuid.UUID, str, int]]:
         with self.db.session() as session:
+            schedule_due(session)
             return [(r.id, r.queue, r.attempts) for r in outbox.due(session, self.settings.tasks)]
 
     def _mark(self, task_ids: list[uuid.UUID]) -> None:

@@ -15,6 +15,7 @@ from quire.core.db import Database
 from quire.core.storage import Storage
 from quire.core.tasks import outbox
 from quire.core.tasks.execute import execute
+from quire.core.tasks.schedule import schedule_due
 
 log = logging.getLogger("quire.tasks")
 
@@ -72,6 +73,7 @@ class EmbeddedRunner:
         if free <= 0:
             return
         with self.db.session() as session:
+            schedule_due(session)
             # Handed out but not claimed yet, a task is still due: enough ids to skip those.
             due = outbox.due_ids(session, self.settings.tasks, limit=free + len(busy))
         for task_id in [task_id for task_id in due if task_id not in busy][:free]:

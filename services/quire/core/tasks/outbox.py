@@ -28,10 +28,12 @@ def enqueue(
     *,
     user_id: uuid.UUID | None = None,
     queue: str | None = None,
+    task_id: uuid.UUID | None = None,
 ) -> TaskRecord:
-    """Record work to do; it exists once (and only if) the caller's transaction commits."""
+    """Record work to do; it exists once (and only if) the caller's transaction commits.
+    ``task_id``: a chosen id, for work that must exist once however often it is asked for."""
     record = TaskRecord(
-        id=uuid.uuid4(),
+        id=task_id or uuid.uuid4(),
         name=name,
         queue=queue or spec(name).queue,
         args=args or {},

@@ -48,6 +48,8 @@ _TASK_MODULES: list[str] = [
     "quire.core.tasks.builtin",
     "quire.core.previews",
     "quire.core.ocr",
+    "quire.core.trash",
+    "quire.core.audit",
 ]
 
 

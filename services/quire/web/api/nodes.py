@@ -110,9 +110,7 @@ def create_node(body: NewNode, user: Creator, db: DbSession, settings: AppSettin
     if not isinstance(parent, Folder):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="parent_id is not a folder")
     node: Node
-    with refusals_as(
-        {core_nodes.NodeExists: status.HTTP_409_CONFLICT, TitleTaken: status.HTTP_400_BAD_REQUEST}
-    ):
+    with refusals_as({core_nodes.NodeExists: status.HTTP_409_CONFLICT, **_TREE_REFUSALS}):
         if body.ctype == "folder":
             node = core_nodes.create_folder(db, parent, body.title, node_id=body.id)
         else:
@@ -165,7 +163,8 @@ def delete_nodes(
     db: DbSession,
     storage: Storage,
 ) -> None:
-    """Delete nodes with everything below them. All or nothing: one bad id deletes none."""
+    """Delete nodes with everything below them: into their owners' trash (``/api/trash``),
+    gone from listings and search at once. All or nothing: one bad id deletes none."""
     nodes = [accessible_node(db, user, node_id, Node, scopes.NODE_DELETE) for node_id in node_ids]
     if any(_is_root(node) for node in nodes):
         raise HTTPException(

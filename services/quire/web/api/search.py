@@ -127,6 +127,8 @@ def _hits(db: Session, user: User, results: Results) -> list[SearchHit]:
     # only if visible. One check for the hits and those parents.
     foreign_parents = {n.parent_id for n in nodes.values() if n.user_id != user.id and n.parent_id}
     visible = access.visible_ids(db, user, [*nodes, *foreign_parents])
+    # Deleted a moment ago, before the indexer took it out of everyone's results: not shown.
+    visible -= access.trashed_ids(db, [node_id for node_id in nodes if node_id in visible])
     newest = _newest_versions(db, [n.id for n in nodes.values() if isinstance(n, Document)])
     textless = _pages_not_viewable(db, user, [n for n in nodes.values() if n.id in visible])
     items = []

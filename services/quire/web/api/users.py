@@ -63,6 +63,8 @@ class User(BaseModel):
     updated_at: datetime
     home_folder_id: uuid.UUID | None
     inbox_folder_id: uuid.UUID | None
+    # Quire's own: where deleted nodes wait (GET /api/trash/).
+    trash_folder_id: uuid.UUID | None = None
     is_superuser: bool = False
     is_active: bool = False
     scopes: list[str] = Field(default_factory=list)

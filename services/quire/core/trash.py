@@ -1,0 +1,136 @@
+"""The trash: restoring deleted nodes, and emptying it (on request, and by a periodic task).
+
+Deleting a node (``nodes.delete_nodes``) moves it into its owner's trash folder, a root beside
+home and inbox, remembering when (``trashed_at``), from which folder (``trashed_from_id``) and
+under which title (``trashed_title``). Being a folder of its own keeps the one-title-per-folder
+rule whole: the title a deleted node leaves behind is free at once.
+
+In the trash, a node keeps its files and its index entries; the access rule shows it to its
+owner only (a path through a trash folder is no grantee's), and the indexer gives its entries
+no principal anyone searches with. Files and entries go when the trash is emptied: by the owner
+(``empty_trash``) or by the ``empty_trash`` task, which runs every hour (``tasks.schedule``)
+and removes what has been there longer than ``MAIN__TRASH_DAYS``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import PurePosixPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quire.core import audit
+from quire.core.db import chunked, utcnow
+from quire.core.indexing import reindex_later
+from quire.core.models import Node, User
+from quire.core.nodes import commit_then_discard, in_trash, remove_subtrees
+from quire.core.storage import Storage
+from quire.core.tasks import TaskContext, enqueue, task
+from quire.core.titles import free_title
+
+# Trash items removed per transaction by the periodic task: a crash loses one batch's work.
+EMPTY_BATCH = 100
+DISCARD_TASK = "discard_files"
+
+
+class NotInTrash(ValueError):
+    """A node given to restore or to empty is not (directly) in the owner's trash."""
+
+    def __init__(self, node_id: uuid.UUID) -> None:
+        super().__init__(f"node {node_id} is not in the trash")
+        self.node_id = node_id
+
+
+def trash_items(session: Session, owner: User, node_ids: Iterable[uuid.UUID]) -> list[Node]:
+    """The owner's trash items of these ids, in order; ``NotInTrash`` names the first that
+    is not one (a node inside a trashed folder goes back or away with its folder)."""
+    items = []
+    for node_id in node_ids:
+        node = session.get(Node, node_id)
+        if node is None or owner.trash_folder_id is None or node.parent_id != owner.trash_folder_id:
+            raise NotInTrash(node_id)
+        items.append(node)
+    return items
+
+
+def restore_nodes(session: Session, owner: User, node_ids: list[uuid.UUID]) -> list[Node]:
+    """Put the trash items back where they came from, under their old titles, and commit.
+
+    A folder that is gone, or in the trash itself, gives way to the owner's home; a title taken
+    there meanwhile becomes ``name (2)`` rather than a refusal (as an import does)."""
+    items = trash_items(session, owner, node_ids)
+    for node in items:
+        parent = session.get(Node, node.trashed_from_id) if node.trashed_from_id else None
+        if parent is None or parent.user_id != owner.id or in_trash(session, parent):
+            parent_id = owner.home_folder_id
+        else:
+            parent_id = parent.id
+        assert parent_id is not None
+        node.title = free_title(session, parent_id, node.trashed_title or node.title)
+        audit.record(session, audit.Action.NODE_RESTORE, node, to_id=str(parent_id))
+        node.parent_id = parent_id
+        node.trashed_at = node.trashed_from_id = node.trashed_title = None
+        # Each in turn, so that the next one's free title sees this one's.
+        session.flush()
+    reindex_later(session, [node.id for node in items], descendants=True)
+    session.commit()
+    return items
+
+
+def empty_trash(
+    session: Session, storage: Storage, owner: User, node_ids: list[uuid.UUID] | None
+) -> int:
+    """Delete these trash items for good (``None``: all of them); returns how many."""
+    if node_ids is None:
+        if owner.trash_folder_id is None:  # never "parent_id IS NULL": those are the roots
+            return 0
+        ids = list(session.scalars(select(Node.id).where(Node.parent_id == owner.trash_folder_id)))
+    else:
+        ids = [node.id for node in trash_items(session, owner, node_ids)]
+    if ids:
+        purge(session, storage, ids)
+    return len(ids)
+
+
+def purge(session: Session, storage: Storage, node_ids: list[uuid.UUID]) -> None:
+    """Delete the subtrees for good and commit; their files go right after the commit, and
+    again by a task committed with the rows, so that a crash in between leaves no orphan."""
+    session.expunge_all()
+    keys = remove_subtrees(session, storage, node_ids)
+    for chunk in chunked(sorted({str(key) for key in keys})):
+        enqueue(session, DISCARD_TASK, {"keys": chunk}, queue="index")
+    commit_then_discard(session, storage, keys)
+
+
+@task(DISCARD_TASK, queue="index")
+def discard_files(ctx: TaskContext, keys: list[str]) -> None:
+    """Remove files of rows deleted for good. Idempotent: a key of a deleted row is never used
+    again (keys are made of the ids of versions, documents and pages)."""
+    ctx.storage.discard([PurePosixPath(key) for key in keys])
+
+
+@task("empty_trash", queue="index")
+def empty_old_trash(ctx: TaskContext) -> None:
+    """Delete for good what has been in any trash longer than ``MAIN__TRASH_DAYS``.
+
+    A batch at a time, each committed: a run that dies part-way has done the batches before,
+    and its next run (the same row, once its lease expires) finds only what is left."""
+    cutoff = utcnow() - timedelta(days=ctx.settings.main.trash_days)
+    while True:
+        with ctx.db.session() as session:
+            old = list(
+                session.scalars(
+                    select(Node.id)
+                    # Only a trash folder's own items: a restored node has no trashed_at.
+                    .join(User, User.trash_folder_id == Node.parent_id)
+                    .where(Node.trashed_at < cutoff)
+                    .order_by(Node.trashed_at)
+                    .limit(EMPTY_BATCH)
+                )
+            )
+            if not old:
+                return
+            purge(session, ctx.storage, old)
