@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from quire.core import migrate, security
 from quire.core.config import Settings
 from quire.core.db import Base, Database
-from quire.core.models import Role, RoleScope, User
+from quire.core.models import Node, Role, RoleScope, User
 from quire.core.scopes import ALL_SCOPES
 from quire.core.security import create_access_token
 from quire.core.storage import LocalStorage
@@ -157,6 +157,9 @@ def db(app: FastAPI, tmp_path: Path) -> Iterator[Database]:
         connection.execute(
             update(User).values(home_folder_id=None, inbox_folder_id=None, trash_folder_id=None)
         )
+        # No cascade from node to node: MariaDB refuses one deeper than 15 levels, and a deep
+        # tree deleted into the trash is still there at the end of its test.
+        connection.execute(update(Node).values(parent_id=None))
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
 

@@ -37,6 +37,13 @@ def new_document(account, texts, title="doc", parent_id=None):
     return response.json()
 
 
+def assert_in_trash(account, node_id):
+    """A source left without pages, or merged away, is deleted: into the owner's trash."""
+    trash = account.client.get("/api/trash/", params={"page_size": 100})
+    assert trash.status_code == 200, trash.text
+    assert node_id in {item["id"] for item in trash.json()["items"]}
+
+
 def fetch(account, document_id):
     response = account.client.get(f"/api/documents/{document_id}")
     assert response.status_code == 200, response.text
@@ -179,7 +186,7 @@ def test_move_pages_mix_before_and_after_the_target_page(alice, tmp_path):
     assert response.status_code == 200, response.text
     assert response.json()["source"] is None  # its last page left: deleted, as upstream does
     assert texts(last(response.json()["target"])) == ["t1", "s1", "s3", "t2", "s2"]
-    assert alice.client.get(f"/api/documents/{source['id']}").status_code == 404
+    assert_in_trash(alice, source["id"])
 
 
 def test_move_pages_replace(alice, db, tmp_path):
@@ -234,7 +241,7 @@ def test_extract_pages_into_one_document_and_one_per_page(alice, tmp_path):
     assert response.json()["source"] is None
     singles = [fetch(alice, node["id"]) for node in response.json()["target"]]
     assert [texts(last(document)) for document in singles] == [["p1"], ["p3"]]
-    assert alice.client.get(f"/api/documents/{source['id']}").status_code == 404
+    assert_in_trash(alice, source["id"])
 
 
 def test_merge_documents_appends_the_pages_and_deletes_the_sources(alice, db, tmp_path):
@@ -250,7 +257,7 @@ def test_merge_documents_appends_the_pages_and_deletes_the_sources(alice, db, tm
     data = download(alice, last(merged))
     assert [text for _, text in pdf_facts(data, tmp_path)] == ["t1", "b1", "a1", "a2"]
     for gone in (first, second):
-        assert alice.client.get(f"/api/documents/{gone['id']}").status_code == 404
+        assert_in_trash(alice, gone["id"])
     indexed = {node_id for args in tasks(db, "index") for node_id in args["node_ids"]}
     assert {target["id"], first["id"], second["id"]} <= indexed
 

@@ -1,5 +1,5 @@
 """Page operations with a bucket: the new versions' files, previews and word boxes reach it,
-and the files of a source deleted because all its pages left are removed from it."""
+and the files of a source left without pages go to the trash with it, then with its emptying."""
 
 from tests import samples
 from tests.s3.conftest import local_files, objects
@@ -31,6 +31,12 @@ def test_the_bucket_follows_page_operations(mirror, alice):
     response = alice.client.post("/api/pages/move", json=body)
     assert response.status_code == 200, response.text
     assert response.json()["source"] is None
+    mirror.run_all()
+    assert_bucket_equals_media_root(mirror)
+    # The emptied source went to the trash with its files; emptying it removes them.
+    assert any(version_id in key for key in objects(mirror.bucket))
+    emptied = alice.client.request("DELETE", "/api/trash/", json={"node_ids": [source["id"]]})
+    assert emptied.status_code < 300, emptied.text
     mirror.run_all()
     assert_bucket_equals_media_root(mirror)
     assert not any(source["id"] in key for key in local_files(mirror.storage.root))

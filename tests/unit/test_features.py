@@ -69,7 +69,14 @@ print(json.dumps({
 """,
         tmp_path,
     )
-    assert result["tasks"] == ["discard_files", "empty_trash", "noop", "ocr", "previews"]
+    assert result["tasks"] == [
+        "discard_files",
+        "empty_trash",
+        "noop",
+        "ocr",
+        "previews",
+        "prune_audit_log",
+    ]
     assert result["storage_error"] == (
         "STORAGE__BACKEND=s3 is not registered; registered: none "
         "(its package registers it at start-up)"
@@ -109,6 +116,7 @@ print(json.dumps({
         "noop": "previews",
         "ocr": "ocr",
         "previews": "previews",
+        "prune_audit_log": "index",
         "reindex": "index",
         "s3_sync": "s3",
     }
