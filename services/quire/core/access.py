@@ -18,9 +18,20 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import CTE, ColumnElement, Integer, Select, literal_column, or_, select
+from sqlalchemy import (
+    CTE,
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, lazyload
 
 from quire.core import scopes
@@ -80,7 +91,7 @@ class NodeAccess:
 OWNER = NodeAccess(owned=True)
 
 
-def grantee_clause(user_id: uuid.UUID) -> ColumnElement[bool]:
+def grantee_clause(user_id: uuid.UUID | BindParameter[Any]) -> ColumnElement[bool]:
     """Shares whose grantee is the user or one of their groups (membership as it is now)."""
     my_groups = select(users_groups.c.group_id).where(users_groups.c.user_id == user_id)
     return or_(SharedNode.user_id == user_id, SharedNode.group_id.in_(my_groups))
@@ -140,7 +151,7 @@ def visible_clause(user_id: uuid.UUID) -> ColumnElement[bool]:
     return or_(Node.user_id == user_id, Node.id.in_(select(trees.c.id)))
 
 
-def _paths(node_ids: Sequence[uuid.UUID] | Select[uuid.UUID]) -> CTE:
+def _paths(node_ids: Sequence[uuid.UUID] | Select[uuid.UUID] | BindParameter[Any]) -> CTE:
     """Each node and its ancestors: ``(origin, id, depth)``, depth 0 being the node itself."""
     # 0 is written into the SQL rather than bound: a recursive CTE takes its column types from
     # the anchor, which should not depend on how a driver types a parameter.
@@ -162,18 +173,34 @@ def _paths(node_ids: Sequence[uuid.UUID] | Select[uuid.UUID]) -> CTE:
     )
 
 
-def _granted(
-    session: Session, user_id: uuid.UUID, node_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, NodeAccess]:
-    """A grantee's access to each of these nodes that they may see: none in a trash."""
-    paths = _paths(node_ids)
-    rows = session.execute(
+# The statements below walk paths with a recursive CTE whose construction costs more than
+# running it (column proxies, aliases): built once, with the ids and the grantee bound.
+_ORIGINS: BindParameter[Any] = bindparam("origins", expanding=True)
+_GRANTEE: BindParameter[Any] = bindparam("grantee")
+
+
+@cache
+def _granted_statement() -> Select[uuid.UUID, uuid.UUID, int, str]:
+    paths = _paths(_ORIGINS)
+    return (
         select(paths.c.origin, paths.c.id, paths.c.depth, RoleScope.scope)
         .select_from(paths)
         .join(SharedNode, SharedNode.node_id == paths.c.id)
         .join(RoleScope, RoleScope.role_id == SharedNode.role_id)
-        .where(grantee_clause(user_id), paths.c.origin.not_in(_in_trash(paths)))
+        .where(grantee_clause(_GRANTEE), paths.c.origin.not_in(_in_trash(paths)))
     )
+
+
+@cache
+def _trashed_statement() -> Select[uuid.UUID]:
+    return _in_trash(_paths(_ORIGINS))
+
+
+def _granted(
+    session: Session, user_id: uuid.UUID, node_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, NodeAccess]:
+    """A grantee's access to each of these nodes that they may see: none in a trash."""
+    rows = session.execute(_granted_statement(), {"origins": node_ids, "grantee": user_id})
     perms: dict[uuid.UUID, set[str]] = defaultdict(set)
     roots: dict[uuid.UUID, tuple[int, uuid.UUID]] = {}
     for origin, node_id, depth, scope in rows:
@@ -256,7 +283,7 @@ def trashed_ids(session: Session, node_ids: Iterable[uuid.UUID]) -> set[uuid.UUI
     """Those of the nodes that are in a trash (a trash folder or below one)."""
     found: set[uuid.UUID] = set()
     for chunk in chunked(node_ids):
-        found.update(session.scalars(_in_trash(_paths(chunk))))
+        found.update(session.scalars(_trashed_statement(), {"origins": chunk}))
     return found
 
 
