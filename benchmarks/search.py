@@ -57,7 +57,8 @@ RUNS = 200
 WARMUP = 20
 PAGE_SIZE = 10
 KINDS = ("selective", "broad", "filtered")
-API_P95_TARGET_MS = 30.0
+# Issue 16 (issue 5 had 30 ms).
+API_P95_TARGET_MS = 20.0
 # Issue 16's targets for the full reindex (issue 5's were 60 s per 100,000 pages and 1 GB).
 REINDEX_TARGET_PAGES_PER_S = 3000.0
 RSS_TARGET_MB = 500.0
@@ -396,7 +397,7 @@ def report(console: Console, documents: int = DOCUMENTS) -> None:
         f"SearchBackend.search in process, {PAGE_SIZE} hits with up to {PAGES_PER_HIT} snippets "
         "each; API: GET /api/search/ end to end. Solr serves the repeats of backend and API "
         "from its queryResultCache (solrconfig.xml); Tantivy has none. target: embedded "
-        f"(Tantivy) API p95 < {API_P95_TARGET_MS:.0f} ms"
+        f"(Tantivy) API p95 <= {API_P95_TARGET_MS:.0f} ms for each query (issue 16)"
     )
 
 
