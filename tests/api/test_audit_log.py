@@ -26,6 +26,17 @@ def entries(account, **params):
     return response.json()["items"]
 
 
+def _date_back(db, node_id, *, days):
+    """The node's entries as if written ``days`` ago."""
+    with db.session() as session:
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.node_id == uuid.UUID(node_id))
+            .values(created_at=datetime.now(UTC) - timedelta(days=days))
+        )
+        session.commit()
+
+
 def actions(account, **params):
     return [
         (entry["action"], entry["node_title"]) for entry in reversed(entries(account, **params))
@@ -147,13 +158,8 @@ def test_only_auditors_read_the_log(make_account, alice):
 def test_pruning_deletes_only_what_is_older_than_the_retention(alice, db):
     old = make_folder(alice, "Old")
     make_folder(alice, "Recent")
+    _date_back(db, old["id"], days=400)
     with db.session() as session:
-        session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.node_id == uuid.UUID(old["id"]))
-            .values(created_at=datetime.now(UTC) - timedelta(days=400))
-        )
-        session.commit()
         assert audit.prune(session, retention_days=365) == 1
         left = session.scalars(select(AuditEntry.node_title)).all()
     assert "Old" not in left
@@ -172,13 +178,8 @@ def test_the_daily_task_prunes_and_restores_and_purges_are_recorded(alice, app, 
     assert actions(alice, action="node.restore") == [("node.restore", "Kept")]
     assert actions(alice, action="node.purge") == [("node.purge", "Gone")]
 
+    _date_back(db, kept["id"], days=400)
     with db.session() as session:
-        session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.node_id == uuid.UUID(kept["id"]))
-            .values(created_at=datetime.now(UTC) - timedelta(days=400))
-        )
-        session.commit()
         scheduled = schedule_due(session)
         task_id = session.scalar(
             select(TaskRecord.id).where(
