@@ -133,7 +133,8 @@ def test_a_one_step_upload_is_one_transaction_with_nothing_to_reload(alice, db):
     assert response.json()["is_shared"] is False
     assert commits == ["COMMIT"]
     verbs = [statement.split(None, 1)[0] for statement in seen]
-    # Authentication, the folder, its free title; the document's rows, its tasks.
-    assert verbs.count("SELECT") == 3, "\n\n".join(seen)
+    # Authentication, the folder, whether it is in a trash, its free title; the document's
+    # rows, its tasks.
+    assert verbs.count("SELECT") == 4, "\n\n".join(seen)
     assert "UPDATE" not in verbs, "\n\n".join(seen)
     assert verbs[-1] == "INSERT", "\n\n".join(seen)

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from tests import samples
 from tests.helpers.nodes import children, make_document, make_folder
 from tests.helpers.sharing import EDITOR, make_role, share
 
@@ -137,6 +138,14 @@ def test_the_trash_folder_cannot_be_deleted_moved_into_or_filled(alice, all_rows
         ),
         alice.client.post(
             "/api/nodes/", json={"title": "new", "ctype": "folder", "parent_id": folder["id"]}
+        ),
+        *(
+            alice.client.post(
+                "/api/documents/upload",
+                files={"file": ("scan.pdf", samples.pdf_with_text(["lost"]), "application/pdf")},
+                data={"parent_id": parent_id},
+            )
+            for parent_id in (folder["id"], alice.trash_id)
         ),
     )
     for response in refused:

@@ -23,6 +23,7 @@ from quire.core import audit, files
 from quire.core.config import OcrSettings, Settings
 from quire.core.documents import add_file, discard_files, new_document, staged_upload
 from quire.core.models import Document, DocumentVersion, Folder
+from quire.core.nodes import TreeError, in_trash
 from quire.core.ocr import follows_upload, schedule_after_upload
 from quire.core.storage import Storage
 from quire.core.titles import free_title
@@ -39,7 +40,11 @@ def import_document(
     """A new document, waiting for its file, in ``folder`` under the first free title of
     ``title``; it belongs to the folder's owner (each tree has one owner). Unflushed: the
     upload inserts it with its file in one flush and commits it, or rolls it back with it; the
-    same title chosen by a concurrent upload breaks that flush (``UploadConflict``)."""
+    same title chosen by a concurrent upload breaks that flush (``UploadConflict``).
+
+    Raises ``TreeError`` for a folder in the trash: what is put there is never emptied."""
+    if in_trash(session, folder):
+        raise TreeError("the folder is in the trash")
     return new_document(
         session,
         title=free_title(session, folder.id, title),

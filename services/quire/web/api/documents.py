@@ -31,11 +31,12 @@ from quire.core.documents import FileTooLarge, safe_file_name
 from quire.core.files import Limits, UnacceptableFile, UnsupportedFileType
 from quire.core.models import Document, DocumentVersion, Folder, User
 from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
+from quire.core.nodes import TreeError
 from quire.core.previews import thumbnail
 from quire.core.storage import Storage as FileStorage
 from quire.core.storage import docver_key
 from quire.core.uploads import UploadConflict, import_document, upload_document
-from quire.web.api.common import NoNul, accessible, accessible_node, not_found
+from quire.web.api.common import NoNul, accessible, accessible_node, not_found, refusals_as
 from quire.web.api.node_schemas import (
     DocumentOut,
     DocumentVersionOut,
@@ -228,13 +229,14 @@ def upload_new_document(
     accessible_node(db, user, folder_id, Folder, scopes.DOCUMENT_UPLOAD)
     # In a shared folder, the folder's owner's: each tree has one owner. A concurrent upload of
     # the same title is a 409 from _store_upload, whose flush inserts the document.
-    document = import_document(
-        db,
-        folder,
-        title=(title or "").strip() or safe_file_name(file.filename),
-        lang=lang or settings.ocr.default_lang_code,
-        ocr=ocr,
-    )
+    with refusals_as({TreeError: status.HTTP_400_BAD_REQUEST}):
+        document = import_document(
+            db,
+            folder,
+            title=(title or "").strip() or safe_file_name(file.filename),
+            lang=lang or settings.ocr.default_lang_code,
+            ocr=ocr,
+        )
     _store_upload(db, storage, settings, document, file)
     return _document_out(db, user, document, new=True)
 
