@@ -301,7 +301,7 @@ def _documents_cfv(
                 id=document.id,
                 title=document.title,
                 document_type_id=document.document_type_id,
-                thumbnail_url=thumbnail_url(document),
+                thumbnail_url=thumbnail_url(document.id),
                 custom_fields=[(cfv.name, cfv.value, cfv.type) for cfv in cfvs],
             )
         )

@@ -22,12 +22,12 @@ from fastapi import (
 )
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quire.core import access, audit, scopes
 from quire.core.config import Settings
-from quire.core.documents import FileTooLarge, safe_file_name
+from quire.core.documents import FileTooLarge, newest_with_file, safe_file_name
 from quire.core.files import Limits, UnacceptableFile, UnsupportedFileType
 from quire.core.models import Document, DocumentVersion, Folder, User
 from quire.core.models.nodes import LANG_PATTERN, LANG_WIDTH
@@ -118,13 +118,8 @@ def _downloadable(db: Session, user: User, version_id: uuid.UUID) -> tuple[Docum
         scopes.DOCUMENT_DOWNLOAD_LAST_VERSION_ONLY in granted
         and scopes.DOCUMENT_DOWNLOAD_ALL_VERSIONS not in granted
     ):
-        newest = db.scalar(
-            select(func.max(DocumentVersion.number)).where(
-                DocumentVersion.document_id == version.document_id,
-                DocumentVersion.file_name.is_not(None),
-            )
-        )
-        if version.number != newest:
+        newest = newest_with_file([version.document_id])
+        if version.number != db.scalar(select(newest.c.number)):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 detail="your roles allow downloading a document's newest version only",

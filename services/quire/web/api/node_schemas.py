@@ -146,8 +146,8 @@ TagNames = Annotated[
 ]
 
 
-def thumbnail_url(document: Document) -> str:
-    return f"/api/thumbnails/{document.id}"
+def thumbnail_url(document_id: uuid.UUID) -> str:
+    return f"/api/thumbnails/{document_id}"
 
 
 def folder_out(folder: Folder, breadcrumb: Breadcrumb | None = None) -> FolderOut:
@@ -174,7 +174,7 @@ def _document_fields(document: Document, breadcrumb: Breadcrumb | None) -> dict[
         "breadcrumb": breadcrumb or [],
         "ocr": document.ocr,
         "ocr_status": document.ocr_status,
-        "thumbnail_url": thumbnail_url(document),
+        "thumbnail_url": thumbnail_url(document.id),
         "user_id": document.user_id,
         "document_type_id": document.document_type_id,
     }
@@ -226,7 +226,7 @@ def node_out(node: Node) -> NodeOut:
     document = None
     if isinstance(node, Document):
         document = NodeDocumentInfo(
-            ocr=node.ocr, ocr_status=node.ocr_status, thumbnail_url=thumbnail_url(node)
+            ocr=node.ocr, ocr_status=node.ocr_status, thumbnail_url=thumbnail_url(node.id)
         )
     return NodeOut(
         id=node.id,

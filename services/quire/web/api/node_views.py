@@ -34,6 +34,7 @@ from quire.web.api.node_schemas import (
     document_out,
     folder_out,
     for_caller,
+    thumbnail_url,
 )
 from quire.web.api.tags import NodeTag
 
@@ -195,7 +196,7 @@ def _list_fields(row: Row[*tuple[Any, ...]]) -> dict[str, Any]:
             ocr=row.ocr,
             ocr_status=row.ocr_status,
             document_type_id=row.document_type_id,
-            thumbnail_url=f"/api/thumbnails/{row.id}",
+            thumbnail_url=thumbnail_url(row.id),
         )
     return fields
 
