@@ -8,14 +8,15 @@ headers (``web/trusted_headers.py``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from functools import cache
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import SecurityScopes
-from sqlalchemy import func, select, union
+from sqlalchemy import Select, Uuid, bindparam, func, select, union
 from sqlalchemy.orm import Session, with_expression
-from sqlalchemy.orm.interfaces import ORMOption
 
 from quire.core.audit import set_actor
 from quire.core.config import Settings
@@ -41,10 +42,18 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's session. async, as making a session touches no database: a plain ``def``
+    generator would cost two trips to the thread pool (in and out), this one costs the close,
+    which gives the connection back (a rollback, a round trip on a server database)."""
     database: Database = request.app.state.db
-    with database.session() as session:
+    session = database.sessionmaker()
+    try:
         yield session
+    finally:
+        # Shielded: a client that hangs up must not leave the connection checked out.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(session.close)
 
 
 async def get_storage(request: Request) -> FileStorage:
@@ -71,9 +80,15 @@ def user_scopes(user: User, *, from_roles: bool = False) -> set[str]:
     return scopes
 
 
-def with_granted_scopes(user_id: uuid.UUID) -> ORMOption:
-    """Loads ``User.granted_scopes`` in the statement that loads the user: a request's
-    authentication and authorisation in one statement, however many roles and groups."""
+@cache
+def authenticated_user_statement() -> Select[User]:
+    """The user (``user_id``) with ``User.granted_scopes`` loaded in the same statement: a
+    request's authentication and authorisation in one statement, however many roles and groups.
+
+    Built once: constructing it (a union, two subqueries, the option) and deriving its cache key
+    cost more than running it, on every request (issue 16).
+    """
+    user_id = bindparam("user_id", type_=Uuid)
     roles = union(
         select(users_roles.c.role_id).where(users_roles.c.user_id == user_id),
         select(groups_roles.c.role_id)
@@ -86,7 +101,12 @@ def with_granted_scopes(user_id: uuid.UUID) -> ORMOption:
         .scalar_subquery()
     )
     # "" rather than NULL for a user without roles: None means "not loaded".
-    return with_expression(User.granted_scopes, func.coalesce(granted, ""))
+    scopes = with_expression(User.granted_scopes, func.coalesce(granted, ""))
+    return select(User).where(User.id == user_id).options(scopes)
+
+
+def authenticated_user(db: Session, user_id: uuid.UUID) -> User | None:
+    return db.execute(authenticated_user_statement(), {"user_id": user_id}).scalar_one_or_none()
 
 
 def bearer_token(request: Request, settings: Settings) -> str | None:
@@ -135,12 +155,12 @@ def _token_user(db: Session, token: str, settings: Settings) -> User | None:
         if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
             api_token.last_used_at = now
             db.commit()
-        return db.get(User, api_token.user_id, options=[with_granted_scopes(api_token.user_id)])
+        return authenticated_user(db, api_token.user_id)
     try:
         claims = decode_access_token(settings.security, token)
     except InvalidToken as exc:
         raise _unauthorized("invalid or expired token") from exc
-    return db.get(User, claims.user_id, options=[with_granted_scopes(claims.user_id)])
+    return authenticated_user(db, claims.user_id)
 
 
 def _proxy_user(request: Request, db: Session, settings: Settings) -> User:

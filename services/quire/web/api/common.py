@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import HTTPException, Query, status
+from fastapi import HTTPException, Query, Response, status
 from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +57,13 @@ class Paginated(BaseModel, Generic[ItemT]):
     page_number: int
     num_pages: int
     items: list[ItemT]
+
+
+def json_response(shown: BaseModel) -> Response:
+    """What FastAPI answers for a returned model, written here: for a plain ``def`` endpoint
+    FastAPI validates what it returns again, in another trip to its thread pool, before it writes
+    it. Declare the model as the route's ``response_model`` for the API document."""
+    return Response(shown.model_dump_json(by_alias=True), media_type="application/json")
 
 
 class PageParams(BaseModel):
@@ -149,16 +156,30 @@ def owned_node(db: Session, user: User, node_id: uuid.UUID, kind: type[NodeT]) -
     return node
 
 
-def accessible(
-    db: Session, user: User, node_id: uuid.UUID, kind: type[NodeT], perm: str = scopes.NODE_VIEW
-) -> tuple[NodeT, access.NodeAccess]:
-    """The node and the user's access to it, if they may see it and do ``perm`` with it."""
+@contextmanager
+def _access_refusals() -> Iterator[None]:
     try:
-        return access.find(db, user, node_id, kind, perm)
+        yield
     except access.NotVisible as exc:
         raise not_found() from exc
     except access.NotPermitted as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
+
+
+def accessible(
+    db: Session, user: User, node_id: uuid.UUID, kind: type[NodeT], perm: str = scopes.NODE_VIEW
+) -> tuple[NodeT, access.NodeAccess]:
+    """The node and the user's access to it, if they may see it and do ``perm`` with it."""
+    with _access_refusals():
+        return access.find(db, user, node_id, kind, perm)
+
+
+def folder_access(
+    db: Session, user: User, folder_id: uuid.UUID, perm: str = scopes.NODE_VIEW
+) -> access.NodeAccess:
+    """``accessible`` for a folder whose access is all a request needs, not loading it."""
+    with _access_refusals():
+        return access.find_access(db, user, folder_id, "folder", perm)
 
 
 def accessible_node(

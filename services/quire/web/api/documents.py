@@ -36,7 +36,14 @@ from quire.core.previews import thumbnail
 from quire.core.storage import Storage as FileStorage
 from quire.core.storage import docver_key
 from quire.core.uploads import UploadConflict, import_document, upload_document
-from quire.web.api.common import NoNul, accessible, accessible_node, not_found, refusals_as
+from quire.web.api.common import (
+    NoNul,
+    accessible,
+    accessible_node,
+    json_response,
+    not_found,
+    refusals_as,
+)
 from quire.web.api.node_schemas import (
     DocumentOut,
     DocumentVersionOut,
@@ -252,8 +259,8 @@ def upload_file(
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
-def get_document(document_id: uuid.UUID, user: Viewer, db: DbSession) -> DocumentOut:
-    return _document_out(db, user, _document(db, user, document_id))
+def get_document(document_id: uuid.UUID, user: Viewer, db: DbSession) -> Response:
+    return json_response(_document_out(db, user, _document(db, user, document_id)))
 
 
 @router.get("/documents/{document_id}/versions", response_model=list[VersionListItem])

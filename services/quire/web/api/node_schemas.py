@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -251,6 +251,17 @@ def hide_page_text(versions: list[DocumentVersionOut]) -> None:
             page.text = ""
 
 
+def caller_fields(node_id: uuid.UUID, access: NodeAccess, *, is_shared: bool) -> dict[str, Any]:
+    """What of a node's list fields depends on the caller (``for_caller``), as a dict."""
+    fields: dict[str, Any] = {
+        "perms": sorted(access.perms),
+        "is_shared": is_shared or not access.owned,
+    }
+    if access.root_id == node_id:
+        fields["parent_id"] = None
+    return fields
+
+
 def for_caller(out: ShownT, access: NodeAccess, *, is_shared: bool = False) -> ShownT:
     """The node as the caller may see it.
 
@@ -262,8 +273,8 @@ def for_caller(out: ShownT, access: NodeAccess, *, is_shared: bool = False) -> S
     if isinstance(out, DocumentOut) and not access.allows(PAGE_VIEW):
         hide_page_text(out.versions)
     if isinstance(out, _NodeFields):
-        out.perms = sorted(access.perms)
-        out.is_shared = is_shared or not access.owned
-    if access.root_id == out.id:
+        for name, value in caller_fields(out.id, access, is_shared=is_shared).items():
+            setattr(out, name, value)
+    elif access.root_id == out.id:
         out.parent_id = None
     return out

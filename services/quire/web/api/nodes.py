@@ -14,8 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
-from sqlalchemy import ColumnElement
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
 from sqlalchemy.orm import Session
 
 from quire.core import nodes as core_nodes
@@ -29,6 +28,8 @@ from quire.web.api.common import (
     Paginated,
     accessible,
     accessible_node,
+    folder_access,
+    json_response,
     page_params,
     refusals_as,
 )
@@ -62,13 +63,6 @@ _TREE_REFUSALS: dict[type[Exception], int] = {
 }
 
 
-def _children_criteria(parent_id: uuid.UUID, title_filter: str | None) -> list[ColumnElement[bool]]:
-    criteria = [Node.parent_id == parent_id]
-    if title_filter:
-        criteria.append(Node.title.icontains(title_filter, autoescape=True))
-    return criteria
-
-
 def _is_root(node: Node) -> bool:
     return node.parent_id is None
 
@@ -81,11 +75,12 @@ def list_children(
     params: Annotated[PageParams, Depends(page_params)],
     order_by: OrderBy | None = None,
     filter: Annotated[str | None, Query(max_length=255), NoNul] = None,
-) -> Paginated[DocumentNodeOut | FolderOut]:
+) -> Response:
     """One page of a folder's children, folders first unless ``order_by`` says otherwise."""
     # Whoever may see a folder may see all of it: its children need no check of their own.
-    accessible_node(db, user, parent_id, Folder)
-    return children_page(db, user, _children_criteria(parent_id, filter), order_by, params)
+    folder_access(db, user, parent_id)
+    page = children_page(db, user, parent_id, order_by, params, title_filter=filter)
+    return json_response(page)
 
 
 @router.get("/nodes/", response_model=list[AnyNodeOut])

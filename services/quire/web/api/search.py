@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from quire.search.engines import engine_for
 from quire.search.model import custom_field_types
 from quire.search.query import Node as QueryNode
 from quire.search.query import QuerySyntaxError, all_of, parse
-from quire.web.api.common import not_found
+from quire.web.api.common import json_response, not_found
 from quire.web.api.search_schemas import (
     MAX_SEARCH_PAGE_NUMBER,
     MAX_SEARCH_PAGE_SIZE,
@@ -50,7 +50,7 @@ Searcher = Annotated[User, require(scopes.NODE_VIEW)]
 PAGES_PER_HIT = 3
 
 
-@router.get("/")
+@router.get("/", response_model=SearchResults)
 def search_get(
     user: Searcher,
     db: DbSession,
@@ -60,23 +60,21 @@ def search_get(
     page_size: Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE_SIZE)] = 10,
     sort: Literal["score", "title", "created", "updated"] = "score",
     order: Literal["asc", "desc"] = "desc",
-) -> SearchResults:
+) -> Response:
     """Upstream's search: ``q`` in the query language, one page of documents and folders."""
     body = SearchBody(q=q, page_number=page_number, page_size=page_size, sort=sort, order=order)
-    return _search(db, settings, user, body)
+    return json_response(_search(db, settings, user, body))
 
 
-@router.post("/")
-def search_post(
-    user: Searcher, db: DbSession, settings: AppSettings, body: SearchBody
-) -> SearchResults:
+@router.post("/", response_model=SearchResults)
+def search_post(user: Searcher, db: DbSession, settings: AppSettings, body: SearchBody) -> Response:
     """The query string and structured filters (tags, types, custom fields, dates, folder)."""
     if body.folder_id is not None:
         try:
             access.find(db, user, body.folder_id, Folder)
         except access.NotVisible:
             raise not_found() from None
-    return _search(db, settings, user, body)
+    return json_response(_search(db, settings, user, body))
 
 
 def _search(db: Session, settings: AppSettings, user: User, body: SearchBody) -> SearchResults:

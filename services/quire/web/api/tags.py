@@ -13,7 +13,7 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from quire.core import models, scopes
 from quire.core import tags as core_tags
-from quire.web.api.common import NoNul, PageParams, Paginated, page, page_params
+from quire.web.api.common import NoNul, PageParams, Paginated, json_response, page, page_params
 from quire.web.deps import DbSession, require
 
 router = APIRouter(prefix="/tags", tags=["tags"])
@@ -125,16 +125,16 @@ def _matching(query: Select[models.Tag], text: str | None) -> Select[models.Tag]
     )
 
 
-@router.get("/")
+@router.get("/", response_model=Paginated[Tag])
 def list_tags(
     user: Annotated[models.User, require(scopes.TAG_VIEW)],
     db: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
     text: Annotated[str | None, Query(alias="filter", max_length=200), NoNul] = None,
     order_by: TagOrder = TagOrder.by_name,
-) -> Paginated[Tag]:
+) -> Response:
     query = _matching(_own_tags(user), text).order_by(*_ORDER[order_by], models.Tag.id)
-    return page(db, query, params, Tag.model_validate)
+    return json_response(page(db, query, params, Tag.model_validate))
 
 
 @router.get("/all")

@@ -18,13 +18,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, status
+from fastapi import APIRouter, Body, Depends, Response, status
 from pydantic import BaseModel, Field
 
 from quire.core import scopes
-from quire.core.models import Node, User
+from quire.core.models import User
 from quire.core.trash import NotInTrash, empty_trash, restore_nodes
-from quire.web.api.common import PageParams, Paginated, page_params, refusals_as
+from quire.web.api.common import (
+    PageParams,
+    Paginated,
+    json_response,
+    page_params,
+    refusals_as,
+)
 from quire.web.api.node_views import ListItem, OrderBy, children_page
 from quire.web.api.nodes_bulk import BULK_LIMIT, refused_as_named
 from quire.web.deps import DbSession, Storage, require
@@ -53,11 +59,11 @@ def list_trash(
     db: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
     order_by: OrderBy | None = "-updated_at",
-) -> Paginated[ListItem]:
+) -> Response:
     # Moving a node into the trash updates it: "-updated_at" is "most recently deleted first".
     # No trash folder (never, but for a half-made user) must not mean "parent_id IS NULL".
-    criteria = [Node.parent_id == (user.trash_folder_id or uuid.UUID(int=0))]
-    return children_page(db, user, criteria, order_by, params)
+    trash_folder_id = user.trash_folder_id or uuid.UUID(int=0)
+    return json_response(children_page(db, user, trash_folder_id, order_by, params))
 
 
 @router.post("/trash/restore", response_model=list[uuid.UUID])

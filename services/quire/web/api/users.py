@@ -18,7 +18,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,7 @@ from quire.web.api.common import (
     PageParams,
     Paginated,
     commit_unique,
+    json_response,
     page,
     page_params,
 )
@@ -171,9 +172,9 @@ def _last_superuser() -> HTTPException:
     )
 
 
-@router.get("/me")
-def me(user: Annotated[models.User, require(scopes.USER_ME)]) -> User:
-    return _out(user)
+@router.get("/me", response_model=User)
+def me(user: Annotated[models.User, require(scopes.USER_ME)]) -> Response:
+    return json_response(_out(user))
 
 
 @router.get("/group-homes")
