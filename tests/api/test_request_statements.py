@@ -2,13 +2,10 @@
 
 A signed-in request loads its user with the roles and groups that grant its scopes; that is one
 statement, whatever the user belongs to (issue 16: it was four, and one more per role). A folder
-listing adds four, whatever its page holds.
+listing adds three, whatever its page holds.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import event
 
@@ -17,21 +14,7 @@ from quire.core.models import Group, Role, RoleScope, User
 from tests import samples
 from tests.helpers.nodes import make_document, make_folder
 from tests.helpers.sharing import VIEWER, make_role, share
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    """The SQL statements the app's engine runs meanwhile."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+from tests.helpers.statements import statements
 
 
 def _join_groups(db: Database, user: User, groups: int) -> None:

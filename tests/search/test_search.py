@@ -5,6 +5,10 @@ The same tests run on every engine (see conftest): the engines must agree.
 
 import pytest
 
+from quire.core.scopes import PAGE_VIEW
+from tests.helpers.sharing import VIEWER, make_role, share
+from tests.helpers.statements import statements
+
 INVOICE = "Invoice 4711 from ACME Corporation total amount due 150 EUR"
 DELIVERY = "Delivery note for three boxes of printer paper"
 CONTRACT = "Service contract renewed until the end of next year"
@@ -150,3 +154,37 @@ def test_folders_are_found_by_title(search, alice):
     search.run_indexer()
     (hit,) = search.get(alice, "returns")["items"]
     assert (hit["title"], hit["ctype"], hit["pages"]) == ("Tax returns", "folder", [])
+
+
+def test_a_search_answer_costs_the_same_statements_whatever_its_page_holds(search, alice, bob, db):
+    """Issue 16: the hits are read as rows in a fixed number of statements (the hits with
+    their tags, the caller's access, the trash, the matched pages), not one per hit, tag or
+    page; for the owner and for a grantee, whose hits' parents are checked too."""
+    documents = [
+        search.upload(alice, f"Ledger {number}", [f"ledger page {number}", "ledger totals"])
+        for number in range(6)
+    ]
+    for document in documents[:4]:
+        response = alice.client.post(f"/api/nodes/{document['id']}/tags", json=["books", "2026"])
+        assert response.status_code == 200, response.text
+    role = make_role(alice, "ledger viewer", VIEWER | {PAGE_VIEW})
+    share(alice, [document["id"] for document in documents], [role], user_ids=[bob.user.id])
+    search.run_indexer()
+
+    for account in (alice, bob):
+        counts = []
+        for page_size in (2, 6):
+            with statements(db) as seen:
+                results = search.get(account, "ledger", page_size=page_size)
+            assert len(results["items"]) == page_size
+            counts.append(len(seen))
+        assert counts[0] == counts[1], f"{account.user.username}: {counts}"
+
+        by_title = {hit["title"]: hit for hit in results["items"]}
+        assert by_title["Ledger 0"]["tags"] == ["2026", "books"]
+        assert by_title["Ledger 5"]["tags"] == []
+        (page,) = [p for p in by_title["Ledger 3"]["pages"] if p["number"] == 1]
+        assert page["page_id"] == documents[3]["versions"][-1]["pages"][0]["id"]
+        # Each document is a share's root to bob: the folder above it is not his to know.
+        expected_parent = documents[0]["parent_id"] if account is alice else None
+        assert by_title["Ledger 0"]["parent_id"] == expected_parent

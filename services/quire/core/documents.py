@@ -12,9 +12,9 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import BindParameter, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from quire.core import files
@@ -285,13 +285,14 @@ def _forget_thumbnail(storage: Storage, document: Document, created: list[Docume
         storage.delete(thumbnail_key(document.id))
 
 
-def newest_with_file(document_ids: Iterable[uuid.UUID]) -> Subquery:
+def newest_with_file(document_ids: Iterable[uuid.UUID] | BindParameter[Any]) -> Subquery:
     """(document_id, number) of each document's newest version that has a file: the one that
-    is shown, searched and indexed."""
+    is shown, searched and indexed. The ids, or an expanding parameter for them."""
+    ids = document_ids if isinstance(document_ids, BindParameter) else list(document_ids)
     return (
         select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("number"))
         .where(
-            DocumentVersion.document_id.in_(list(document_ids)),
+            DocumentVersion.document_id.in_(ids),
             DocumentVersion.file_name.is_not(None),
         )
         .group_by(DocumentVersion.document_id)

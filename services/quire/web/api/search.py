@@ -2,28 +2,23 @@
 
 The query string is parsed here (``quire.search.query``): a malformed one answers 400 with the
 column where it went wrong. The engine filters by the caller's principals inside the query; the
-hits are then checked against the database once more, so a share revoked a moment ago (before
-the indexer caught up) shows nothing. Results come per document, with its best pages and their
-highlighted snippets.
+hits are then checked against the database once more (``search_hits.py``), so a share revoked a
+moment ago (before the indexer caught up) shows nothing. Results come per document, with its
+best pages and their highlighted snippets.
 """
 
 from __future__ import annotations
 
 import math
-import uuid
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quire.core import access, scopes
-from quire.core.documents import newest_with_file
-from quire.core.models import Document, DocumentVersion, Folder, Node, Page, User
+from quire.core.models import Folder, User
 from quire.search.backend import (
     MAX_RESULT_WINDOW,
-    Results,
     ResultWindowExceeded,
     SearchUnavailable,
     Sort,
@@ -34,15 +29,14 @@ from quire.search.model import custom_field_types
 from quire.search.query import Node as QueryNode
 from quire.search.query import QuerySyntaxError, all_of, parse
 from quire.web.api.common import json_response, not_found
+from quire.web.api.search_hits import shown_hits
 from quire.web.api.search_schemas import (
     MAX_SEARCH_PAGE_NUMBER,
     MAX_SEARCH_PAGE_SIZE,
-    PageMatch,
     SearchBody,
-    SearchHit,
     SearchResults,
 )
-from quire.web.deps import AppSettings, DbSession, require, user_scopes
+from quire.web.deps import AppSettings, DbSession, require
 
 router = APIRouter(prefix="/search", tags=["search"])
 
@@ -101,7 +95,7 @@ def _search(db: Session, settings: AppSettings, user: User, body: SearchBody) ->
         page_number=body.page_number,
         num_pages=math.ceil(results.total / body.page_size),
         total=results.total,
-        items=_hits(db, user, results),
+        items=shown_hits(db, user, results),
     )
 
 
@@ -115,95 +109,3 @@ def _query_tree(db: Session, user: User, body: SearchBody) -> QueryNode:
             status.HTTP_400_BAD_REQUEST,
             detail={"msg": f"malformed query: {exc}", "column": exc.column, "query": body.q},
         ) from exc
-
-
-def _hits(db: Session, user: User, results: Results) -> list[SearchHit]:
-    """The hits the user may see now, with what the database says about each."""
-    ids = [hit.node_id for hit in results.hits]
-    nodes = {node.id: node for node in db.scalars(select(Node).where(Node.id.in_(ids)))}
-    # A grantee does not learn the ids of the owner's folders above a share: a parent is shown
-    # only if visible. One check for the hits and those parents.
-    foreign_parents = {n.parent_id for n in nodes.values() if n.user_id != user.id and n.parent_id}
-    visible = access.visible_ids(db, user, [*nodes, *foreign_parents])
-    # Deleted a moment ago, before the indexer took it out of everyone's results: not shown.
-    visible -= access.trashed_ids(db, [node_id for node_id in nodes if node_id in visible])
-    newest = _newest_versions(db, [n.id for n in nodes.values() if isinstance(n, Document)])
-    textless = _pages_not_viewable(db, user, [n for n in nodes.values() if n.id in visible])
-    items = []
-    for hit in results.hits:
-        node = nodes.get(hit.node_id)
-        if node is None or node.id not in visible:
-            continue
-        version = newest.get(node.id)
-        pages = [
-            PageMatch(
-                number=page.number,
-                page_id=version.page_ids.get(page.number) if version else None,
-                snippet=page.snippet,
-            )
-            for page in hit.pages
-            if node.id not in textless
-        ]
-        ctype: Literal["document", "folder"] = (
-            "document" if isinstance(node, Document) else "folder"
-        )
-        items.append(
-            SearchHit(
-                id=node.id,
-                title=node.title,
-                ctype=ctype,
-                entity_type=ctype,
-                document_id=node.id if ctype == "document" else None,
-                parent_id=node.parent_id
-                if node.user_id == user.id or node.parent_id in visible
-                else None,
-                tags=sorted(tag.name for tag in node.tags),
-                lang=node.lang,
-                score=hit.score,
-                page_count=version.page_count if version else None,
-                page_number=pages[0].number if pages else None,
-                matching_pages=hit.matching_pages,
-                pages=pages,
-                created_at=node.created_at,
-                updated_at=node.updated_at,
-            )
-        )
-    return items
-
-
-def _pages_not_viewable(db: Session, user: User, nodes: list[Node]) -> set[uuid.UUID]:
-    """The hits whose snippets (page text) the user may not read: all of them without the
-    ``page.view`` scope, else a grantee's documents whose share's role lacks it."""
-    if scopes.PAGE_VIEW not in user_scopes(user):
-        return {node.id for node in nodes}
-    foreign = [node for node in nodes if node.user_id != user.id]
-    granted = access.node_accesses(db, user, foreign)
-    return {i for i, node_access in granted.items() if not node_access.allows(scopes.PAGE_VIEW)}
-
-
-@dataclass(frozen=True)
-class _Version:
-    page_count: int
-    page_ids: dict[int, uuid.UUID]
-
-
-def _newest_versions(db: Session, document_ids: list[uuid.UUID]) -> dict[uuid.UUID, _Version]:
-    """Each document's newest version with a file (what was indexed): its pages, one query."""
-    if not document_ids:
-        return {}
-    newest = newest_with_file(document_ids)
-    rows = db.execute(
-        select(DocumentVersion.document_id, DocumentVersion.page_count, Page.number, Page.id)
-        .join(
-            newest,
-            (newest.c.document_id == DocumentVersion.document_id)
-            & (newest.c.number == DocumentVersion.number),
-        )
-        .outerjoin(Page, Page.document_version_id == DocumentVersion.id)
-    )
-    versions: dict[uuid.UUID, _Version] = {}
-    for document_id, page_count, number, page_id in rows:
-        version = versions.setdefault(document_id, _Version(page_count, {}))
-        if page_id is not None:
-            version.page_ids[number] = page_id
-    return versions

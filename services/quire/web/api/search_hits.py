@@ -1,0 +1,182 @@
+"""The search engine's hits as the caller may see them, with what the database says of each.
+
+The engine filtered by the caller's principals as the index knew them; the database has the
+last word: a share revoked or a node deleted a moment ago (before the indexer caught up) shows
+nothing. Everything is read as rows in a handful of statements whatever the page holds: the
+hits and their tags, the caller's access to them, the trash, the parents a grantee may see,
+the matched pages' ids (issue 16: this was most of the search API's time over its engine's).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any, Literal
+
+from sqlalchemy import Select, bindparam, select, tuple_
+from sqlalchemy.orm import Session
+
+from quire.core import access, scopes
+from quire.core.documents import newest_with_file
+from quire.core.models import DocumentVersion, Node, Page, Tag, User, nodes_tags
+from quire.search.backend import Hit, Results
+from quire.web.api.search_schemas import PageMatch, SearchHit
+from quire.web.deps import user_scopes
+
+
+@dataclass
+class _HitNode:
+    id: uuid.UUID
+    title: str
+    ctype: Literal["document", "folder"]
+    parent_id: uuid.UUID | None
+    user_id: uuid.UUID
+    lang: str
+    created_at: datetime
+    updated_at: datetime
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Version:
+    page_count: int
+    page_ids: dict[int, uuid.UUID]
+
+
+_NODE_COLUMNS = ("id", "title", "ctype", "parent_id", "user_id", "lang", "created_at", "updated_at")
+
+
+def shown_hits(db: Session, user: User, results: Results) -> list[SearchHit]:
+    """The hits the user may see now, in the engine's order."""
+    nodes = _hit_nodes(db, [hit.node_id for hit in results.hits])
+    granted = access.owned_accesses(db, user, ((n.id, n.user_id) for n in nodes.values()))
+    # A grantee's access already leaves out what is in a trash; an owner's does not.
+    owned = [node_id for node_id, node_access in granted.items() if node_access.owned]
+    for node_id in access.trashed_ids(db, owned) if owned else ():
+        del granted[node_id]
+    # A grantee does not learn the ids of the owner's folders above a share: a parent is
+    # shown only if they may see it.
+    foreign_parents = {
+        node.parent_id
+        for node in nodes.values()
+        if node.id in granted and not granted[node.id].owned and node.parent_id
+    }
+    seen_parents = access.visible_ids(db, user, foreign_parents) if foreign_parents else set()
+    reads_pages = scopes.PAGE_VIEW in user_scopes(user)
+    versions = _matched_pages(db, [hit for hit in results.hits if hit.node_id in granted])
+    shown = []
+    for hit in results.hits:
+        node, node_access = nodes.get(hit.node_id), granted.get(hit.node_id)
+        if node is None or node_access is None:
+            continue
+        parent_seen = node_access.owned or node.parent_id in seen_parents
+        readable = reads_pages and node_access.allows(scopes.PAGE_VIEW)
+        shown.append(_shown(hit, node, versions.get(node.id), parent_seen, readable))
+    return shown
+
+
+def _shown(
+    hit: Hit, node: _HitNode, version: _Version | None, parent_seen: bool, readable: bool
+) -> SearchHit:
+    pages = [
+        PageMatch(
+            number=page.number,
+            page_id=version.page_ids.get(page.number) if version else None,
+            snippet=page.snippet,
+        )
+        for page in hit.pages
+        if readable
+    ]
+    return SearchHit(
+        id=node.id,
+        title=node.title,
+        ctype=node.ctype,
+        entity_type=node.ctype,
+        document_id=node.id if node.ctype == "document" else None,
+        parent_id=node.parent_id if parent_seen else None,
+        tags=sorted(node.tags),
+        lang=node.lang,
+        score=hit.score,
+        page_count=version.page_count if version else None,
+        page_number=pages[0].number if pages else None,
+        matching_pages=hit.matching_pages,
+        pages=pages,
+        created_at=node.created_at,
+        updated_at=node.updated_at,
+    )
+
+
+@cache
+def _hit_nodes_statement() -> Select[Any]:
+    nodes, tags = Node.__table__, Tag.__table__
+    return (
+        select(*(nodes.c[name] for name in _NODE_COLUMNS), tags.c.name)
+        .select_from(nodes)
+        .outerjoin(nodes_tags, nodes_tags.c.node_id == nodes.c.id)
+        .outerjoin(tags, tags.c.id == nodes_tags.c.tag_id)
+        .where(nodes.c.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+def _hit_nodes(db: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, _HitNode]:
+    """The hits that still exist, with their tags' names: one statement, rows not objects."""
+    found: dict[uuid.UUID, _HitNode] = {}
+    if not ids:
+        return found
+    for *columns, tag in db.connection().execute(_hit_nodes_statement(), {"ids": ids}):
+        node = found.get(columns[0])
+        if node is None:
+            node = found[columns[0]] = _HitNode(*columns)
+        if tag is not None:
+            node.tags.append(tag)
+    return found
+
+
+def _matched_pages(db: Session, hits: Iterable[Hit]) -> dict[uuid.UUID, _Version]:
+    """Each hit document's newest version with a file (what was indexed): its page count and
+    the ids of its matched pages, not of all its pages."""
+    numbers = {hit.node_id: {page.number for page in hit.pages} for hit in hits}
+    if not numbers:
+        return {}
+    connection = db.connection()
+    newest = connection.execute(_newest_versions_statement(), {"ids": list(numbers)}).all()
+    pairs = [(version_id, n) for version_id, document_id, _ in newest for n in numbers[document_id]]
+    page_ids: dict[tuple[uuid.UUID, int], uuid.UUID] = {}
+    if pairs:
+        versions = [version_id for version_id, _, _ in newest]
+        rows = connection.execute(_pages_statement(), {"versions": versions, "pairs": pairs})
+        page_ids = {(version_id, number): page_id for version_id, number, page_id in rows}
+    return {
+        document_id: _Version(
+            page_count,
+            {
+                n: page_ids[version_id, n]
+                for n in numbers[document_id]
+                if (version_id, n) in page_ids
+            },
+        )
+        for version_id, document_id, page_count in newest
+    }
+
+
+@cache
+def _newest_versions_statement() -> Select[Any]:
+    versions = DocumentVersion.__table__
+    newest = newest_with_file(bindparam("ids", expanding=True))
+    return select(versions.c.id, versions.c.document_id, versions.c.page_count).join(
+        newest,
+        (newest.c.document_id == versions.c.document_id) & (newest.c.number == versions.c.number),
+    )
+
+
+@cache
+def _pages_statement() -> Select[Any]:
+    pages = Page.__table__
+    # The versions' IN as well: SQLite walks the whole table for a row-value IN alone.
+    return select(pages.c.document_version_id, pages.c.number, pages.c.id).where(
+        pages.c.document_version_id.in_(bindparam("versions", expanding=True)),
+        tuple_(pages.c.document_version_id, pages.c.number).in_(bindparam("pairs", expanding=True)),
+    )
