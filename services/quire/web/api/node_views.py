@@ -160,7 +160,8 @@ def children_page(
         )
         .all()
     )
-    granted = access.owned_accesses(db, user, {(row.id, row.user_id) for row in rows})
+    owners = {(row.id, row.user_id, row.group_id) for row in rows}
+    granted = access.owned_accesses(db, user, owners)
     fields: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
         item = fields.get(row.id)
@@ -185,7 +186,17 @@ def children_page(
     )
 
 
-_NODE_COLUMNS = ("id", "title", "ctype", "parent_id", "user_id", "created_at", "updated_at")
+_NODE_COLUMNS = (
+    "id",
+    "title",
+    "ctype",
+    "parent_id",
+    "user_id",
+    "group_id",
+    "created_at",
+    "updated_at",
+    "trashed_at",
+)
 
 
 def _list_fields(row: Row[*tuple[Any, ...]]) -> dict[str, Any]:

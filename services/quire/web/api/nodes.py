@@ -137,7 +137,7 @@ def update_node(node_id: uuid.UUID, body: UpdateNode, user: Updater, db: DbSessi
         accessible(db, user, node_id, Node, scopes.NODE_MOVE)
         target = accessible_node(db, user, body.parent_id, Node, scopes.NODE_UPDATE)
     with refusals_as(_TREE_REFUSALS):
-        core_nodes.update_node(db, node, title=body.title, target=target)
+        core_nodes.update_node(db, node, title=body.title, target=target, by=user)
     return for_caller(node_out(node), granted)
 
 
@@ -152,7 +152,7 @@ def move_nodes(body: MoveNodes, user: Mover, db: DbSession) -> list[uuid.UUID]:
         )
     target = accessible_node(db, user, body.target_id, Node, scopes.NODE_UPDATE)
     with refusals_as(_TREE_REFUSALS):
-        core_nodes.move_nodes(db, nodes, target)
+        core_nodes.move_nodes(db, nodes, target, by=user)
     return body.source_ids
 
 

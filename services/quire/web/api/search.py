@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quire.core import access, scopes
+from quire.core import access, ownership, scopes
 from quire.core.documents import newest_with_file
 from quire.core.models import Document, DocumentVersion, Folder, Node, Page, User
 from quire.search.backend import (
@@ -125,12 +125,16 @@ def _hits(db: Session, user: User, results: Results) -> list[SearchHit]:
     nodes = {node.id: node for node in db.scalars(select(Node).where(Node.id.in_(ids)))}
     # A grantee does not learn the ids of the owner's folders above a share: a parent is shown
     # only if visible. One check for the hits and those parents.
-    foreign_parents = {n.parent_id for n in nodes.values() if n.user_id != user.id and n.parent_id}
+    groups = ownership.group_ids(db, user.id)
+    mine = {
+        n.id for n in nodes.values() if ownership.owned_by(user.id, groups, n.user_id, n.group_id)
+    }
+    foreign_parents = {n.parent_id for n in nodes.values() if n.id not in mine and n.parent_id}
     visible = access.visible_ids(db, user, [*nodes, *foreign_parents])
     # Deleted a moment ago, before the indexer took it out of everyone's results: not shown.
     visible -= access.trashed_ids(db, [node_id for node_id in nodes if node_id in visible])
     newest = _newest_versions(db, [n.id for n in nodes.values() if isinstance(n, Document)])
-    textless = _pages_not_viewable(db, user, [n for n in nodes.values() if n.id in visible])
+    textless = _pages_not_viewable(db, user, [n for n in nodes.values() if n.id in visible], mine)
     items = []
     for hit in results.hits:
         node = nodes.get(hit.node_id)
@@ -156,9 +160,7 @@ def _hits(db: Session, user: User, results: Results) -> list[SearchHit]:
                 ctype=ctype,
                 entity_type=ctype,
                 document_id=node.id if ctype == "document" else None,
-                parent_id=node.parent_id
-                if node.user_id == user.id or node.parent_id in visible
-                else None,
+                parent_id=node.parent_id if node.id in mine or node.parent_id in visible else None,
                 tags=sorted(tag.name for tag in node.tags),
                 lang=node.lang,
                 score=hit.score,
@@ -173,12 +175,14 @@ def _hits(db: Session, user: User, results: Results) -> list[SearchHit]:
     return items
 
 
-def _pages_not_viewable(db: Session, user: User, nodes: list[Node]) -> set[uuid.UUID]:
+def _pages_not_viewable(
+    db: Session, user: User, nodes: list[Node], mine: set[uuid.UUID]
+) -> set[uuid.UUID]:
     """The hits whose snippets (page text) the user may not read: all of them without the
-    ``page.view`` scope, else a grantee's documents whose share's role lacks it."""
+    ``page.view`` scope, else a grantee's documents (not ``mine``) whose share's role lacks it."""
     if scopes.PAGE_VIEW not in user_scopes(user):
         return {node.id for node in nodes}
-    foreign = [node for node in nodes if node.user_id != user.id]
+    foreign = [node for node in nodes if node.id not in mine]
     granted = access.node_accesses(db, user, foreign)
     return {i for i, node_access in granted.items() if not node_access.allows(scopes.PAGE_VIEW)}
 
