@@ -147,6 +147,12 @@ def test_a_members_upload_into_the_group_inbox_is_every_members_and_no_one_elses
         "/api/nodes/", json={"title": "x", "ctype": "folder", "parent_id": inbox}
     )
     assert refused.status_code == 404
+    foreign_upload = dave.client.post(
+        "/api/documents/upload",
+        files={"file": ("x.pdf", samples.pdf_with_text(["x"]), "application/pdf")},
+        data={"parent_id": inbox},
+    )
+    assert foreign_upload.status_code == 404
 
 
 def test_a_member_removed_from_the_group_loses_it_at_once(alice, bob, carol, staff):

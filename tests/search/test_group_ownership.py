@@ -1,10 +1,20 @@
 """Search over group-owned nodes: every member finds what is in the group's home and inbox by its
 text, nobody else does or counts it; leaving the group, moving a node out, deleting and
-restoring it take effect as for a user's own nodes."""
+restoring it take effect as for a user's own nodes, and the scheduled emptying takes the group's
+trash too."""
+
+import uuid
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
+from quire.core.db import utcnow
+from quire.core.models import Node
+from quire.core.tasks import enqueue
+from quire.core.tasks.execute import execute
 from tests.api.test_group_ownership import join, make_group, move
+from tests.search.test_trash import file_paths, indexed, run_all
 
 
 @pytest.fixture
@@ -63,3 +73,26 @@ def test_group_trash_hides_from_search_and_restore_brings_back(search, bob, caro
     search.run_indexer()
     assert search.titles(carol, "budget") == ["memo"]
     assert search.titles(bob, "budget") == ["memo"]
+
+
+def test_the_scheduled_emptying_takes_old_group_trash_too(search, bob, carol, staff):
+    old = search.upload(bob, "old", ["old minutes"], parent_id=staff["inbox_folder_id"])
+    paths = file_paths(search, old["id"])
+    assert paths
+    assert bob.client.request("DELETE", "/api/nodes/", json=[old["id"]]).status_code == 200
+    days = search.settings.main.trash_days
+    with search.db.session() as session:
+        session.execute(
+            update(Node)
+            .where(Node.id == uuid.UUID(old["id"]))
+            .values(trashed_at=utcnow() - timedelta(days=days, minutes=1))
+        )
+        task_id = enqueue(session, "empty_trash", queue="index").id
+        session.commit()
+    storage = search.app.state.storage
+    assert execute(search.db, storage, search.settings, task_id) == "succeeded"
+    run_all(search, "discard_files")
+    search.run_indexer()
+    assert carol.client.get("/api/trash/").json()["items"] == []
+    assert not any(path.exists() for path in paths)
+    assert old["id"] not in indexed(search)

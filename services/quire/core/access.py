@@ -278,7 +278,7 @@ def visible_ids(session: Session, user: User, node_ids: Iterable[uuid.UUID]) -> 
         rows = session.execute(
             select(_nodes.c.id, _nodes.c.user_id, _nodes.c.group_id).where(_nodes.c.id.in_(chunk))
         )
-        visible.update(owned_accesses(session, user, rows.tuples()))
+        visible.update(owned_accesses(session, user, [(i, u, g) for i, u, g in rows]))
     return visible
 
 

@@ -85,13 +85,6 @@ def principal(owner_user_id: uuid.UUID, owner_group_id: uuid.UUID | None) -> str
     return f"g:{owner_group_id}" if owner_group_id is not None else f"u:{owner_user_id}"
 
 
-def owner_name(session: Session, node: Node) -> str:
-    """The owner's name, as upstream shows it: a username, or a group's name."""
-    if node.group_id is not None:
-        return session.scalar(select(Group.name).where(Group.id == node.group_id)) or ""
-    return session.scalar(select(User.username).where(User.id == node.user_id)) or ""
-
-
 def new_node_owner(session: Session, parent: Node) -> tuple[uuid.UUID, uuid.UUID | None]:
     """``(user_id, group_id)`` of a node made in ``parent``: the parent's owner. In a group's
     folder, ``user_id`` is the account acting (the session's actor), else the parent's."""

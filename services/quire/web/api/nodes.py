@@ -6,7 +6,9 @@ its folder holds already is a 400 naming it (``quire.core.titles``).
 Every lookup goes through the access rule (``quire.core.access``): an owner may do everything, a
 grantee what the role of their share allows (403 otherwise), anyone else gets 404. A node made in
 a shared folder belongs to the folder's owner, whoever makes it, and a move stays within one
-owner's tree: each tree has one owner, and its shares cover all of it.
+owner's tree: each tree has one owner, and its shares cover all of it. The exception: a member of
+a group moves between their own folders and the group's, and what moves becomes the target's
+owner's (``quire.core.ownership``).
 """
 
 from __future__ import annotations
