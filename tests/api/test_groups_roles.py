@@ -164,7 +164,8 @@ def test_create_group_with_roles(alice):
     group = response.json()
     assert set(group) == GROUP_FIELDS | {"roles"}
     assert group["name"] == "staff"
-    assert group["home_folder_id"] is None
+    assert group["home_folder_id"] is not None
+    assert group["inbox_folder_id"] is not None
     assert group["roles"] == [{"id": role["id"], "name": "editor"}]
     fetched = alice.client.get(f"/api/groups/{group['id']}")
     assert fetched.status_code == 200

@@ -44,9 +44,8 @@ def test_the_later_of_two_racing_uploads_is_a_conflict_and_leaves_no_file(
     with db.session() as session:
         user = create_user(session, username="gina", password="pw")
         assert user.home_folder_id is not None
-        document = new_document(
-            session, title="letter", user_id=user.id, parent_id=user.home_folder_id
-        )
+        home = session.get_one(Folder, user.home_folder_id)
+        document = new_document(session, title="letter", parent=home)
         _store(session, storage, document, "first")
         document_id = document.id
     with db.session() as first, db.session() as second:

@@ -13,7 +13,7 @@ from quire.core.config import get_settings
 from quire.core.models import User
 from quire.core.security import hash_password
 from quire.core.storage import open_storage
-from quire.core.users import UsernameTaken, create_user, delete_user
+from quire.core.users import NoHeir, UsernameTaken, create_user, delete_user
 
 users_app = typer.Typer(help="List, create and delete users.", no_args_is_help=True)
 
@@ -108,6 +108,9 @@ def delete(username: str, yes: Annotated[bool, typer.Option("--yes")] = False) -
         if not yes and not typer.confirm(f"delete {username!r} and all of their documents?"):
             raise typer.Exit(1)
         # The same operation as the API's: the files, index entries and objects go too.
-        delete_user(session, storage, user.id)
+        try:
+            delete_user(session, storage, user.id)
+        except NoHeir as exc:
+            fail(str(exc))
     database.dispose()
     console.print(f"deleted {username!r}")

@@ -1,6 +1,7 @@
 """The one access rule for nodes: who may see a node, and what else they may do with it.
 
-A user may see a node if they own it, or if it or any folder above it is shared with them or
+A user may see a node if they own it (alone, or as a member of the group owning it:
+``core/ownership.py``), or if it or any folder above it is shared with them or
 with a group they belong to, under a role granting ``node.view`` and it is not in its owner's
 trash (its path does not run through a trash folder: ``core/trash.py``). What else a grantee
 may do is the union of the node scopes of the roles of the shares on the node's path
@@ -9,7 +10,8 @@ Nothing else grants access to a node: not a scope, not being a superuser.
 
 Everything that answers with nodes asks here, so that the API, the search indexer
 (``node_principals``) and the search filter (``principals_for_user``) agree. Ancestors come from
-one recursive CTE (trees are shallow); an owner's own nodes need no query beyond the node itself.
+one recursive CTE (trees are shallow); an owner's own nodes need no query beyond the node itself
+(a group's, one for the user's groups).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, lazyload
 
-from quire.core import scopes
+from quire.core import ownership, scopes
 from quire.core.db import chunked
 from quire.core.models import Node, RoleScope, SharedNode, User
 from quire.core.models.users import users_groups
@@ -108,12 +110,13 @@ def shared_with(user_id: uuid.UUID) -> Select[uuid.UUID]:
     return shared.where(SharedNode.node_id.not_in(_in_trash(_paths(shared))))
 
 
-def outside_trash(user_id: uuid.UUID) -> ColumnElement[bool]:
-    """A WHERE clause on ``Node``: not in the user's trash (for listings of their own nodes
-    that are not a folder's children). Walks down the trash: costs what it holds."""
+def outside_trash(session: Session, user_id: uuid.UUID) -> ColumnElement[bool]:
+    """A WHERE clause on ``Node``: not in a trash the user owns (for listings of their own
+    nodes that are not a folder's children). Walks down the trashes: costs what they hold."""
+    trashes = ownership.trash_folders(session, user_id) or [uuid.UUID(int=0)]
     top = (
-        select(User.trash_folder_id.label("id"), literal_column("0", Integer).label("depth"))
-        .where(User.id == user_id)
+        select(_nodes.c.id, literal_column("0", Integer).label("depth"))
+        .where(_nodes.c.id.in_(trashes))
         .cte("trash_tree", recursive=True)
     )
     child = _nodes.alias("trashed_child")
@@ -122,16 +125,17 @@ def outside_trash(user_id: uuid.UUID) -> ColumnElement[bool]:
             child.c.parent_id == top.c.id, top.c.depth < MAX_DEPTH
         )
     )
-    return Node.id.not_in(select(tree.c.id).where(tree.c.id.is_not(None)))
+    return Node.id.not_in(select(tree.c.id))
 
 
 def _in_trash(paths: CTE) -> Select[uuid.UUID]:
-    """The origins of these paths that run through a trash folder: nobody's but the owner's."""
-    return select(paths.c.origin).join(User, User.trash_folder_id == paths.c.id)
+    """The origins of these paths that run through a trash folder: nobody's but the owners'."""
+    return select(paths.c.origin).where(ownership.is_trash_folder(paths.c.id))
 
 
 def visible_clause(user_id: uuid.UUID) -> ColumnElement[bool]:
-    """A WHERE clause on ``Node`` for the nodes the user may see: their own, or below a share.
+    """A WHERE clause on ``Node`` for the nodes the user may see: their own (or their groups'),
+    or below a share.
 
     For filtering many nodes in one statement (search hits, reports). The shared part walks
     down from each share the user has, so it costs about as much as what is shared with them;
@@ -148,7 +152,7 @@ def visible_clause(user_id: uuid.UUID) -> ColumnElement[bool]:
             child.c.parent_id == roots.c.id, roots.c.depth < MAX_DEPTH
         )
     )
-    return or_(Node.user_id == user_id, Node.id.in_(select(trees.c.id)))
+    return or_(ownership.owned_clause(user_id), Node.id.in_(select(trees.c.id)))
 
 
 def _paths(node_ids: Sequence[uuid.UUID] | Select[uuid.UUID] | BindParameter[Any]) -> CTE:
@@ -217,17 +221,21 @@ def node_accesses(
     session: Session, user: User, nodes: Iterable[Node]
 ) -> dict[uuid.UUID, NodeAccess]:
     """The user's access to each node they may see; the others are left out."""
-    return owned_accesses(session, user, ((node.id, node.user_id) for node in nodes))
+    return owned_accesses(session, user, ((node.id, node.user_id, node.group_id) for node in nodes))
 
 
-def owned_accesses(
-    session: Session, user: User, owners: Iterable[tuple[uuid.UUID, uuid.UUID]]
-) -> dict[uuid.UUID, NodeAccess]:
-    """``node_accesses`` for nodes given as ``(id, owner id)``, as a listing reads them."""
+Owners = Iterable[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]
+
+
+def owned_accesses(session: Session, user: User, owners: Owners) -> dict[uuid.UUID, NodeAccess]:
+    """``node_accesses`` for nodes given as ``(id, user_id, group_id)``, as a listing reads
+    them. Group-owned nodes cost one query for the user's groups; their own, none."""
     result: dict[uuid.UUID, NodeAccess] = {}
     others: list[uuid.UUID] = []
-    for node_id, owner_id in owners:
-        if owner_id == user.id:
+    owners = list(owners)
+    groups = _groups_if_needed(session, user.id, owners)
+    for node_id, owner_id, group_id in owners:
+        if ownership.owned_by(user.id, groups, owner_id, group_id):
             result[node_id] = OWNER
         else:
             others.append(node_id)
@@ -264,8 +272,9 @@ def find(
 
 
 @cache
-def _owner_statement() -> Select[str, uuid.UUID]:
-    return select(_nodes.c.ctype, _nodes.c.user_id).where(_nodes.c.id == bindparam("node_id"))
+def _owner_statement() -> Select[str, uuid.UUID, uuid.UUID | None]:
+    owner = (_nodes.c.ctype, _nodes.c.user_id, _nodes.c.group_id)
+    return select(*owner).where(_nodes.c.id == bindparam("node_id"))
 
 
 def find_access(
@@ -276,7 +285,8 @@ def find_access(
     row = session.execute(_owner_statement(), {"node_id": node_id}).first()
     granted = None
     if row is not None and row.ctype == ctype:
-        granted = owned_accesses(session, user, [(node_id, row.user_id)]).get(node_id)
+        owner = [(node_id, row.user_id, row.group_id)]
+        granted = owned_accesses(session, user, owner).get(node_id)
     if granted is None:
         raise NotVisible(node_id)
     if not granted.allows(perm):
@@ -288,16 +298,17 @@ def visible_ids(session: Session, user: User, node_ids: Iterable[uuid.UUID]) -> 
     """Those of the ids that exist and that the user may see."""
     visible: set[uuid.UUID] = set()
     for chunk in chunked(node_ids):
-        rows = session.execute(select(_nodes.c.id, _nodes.c.user_id).where(_nodes.c.id.in_(chunk)))
-        others = []
-        for node_id, owner_id in rows:
-            if owner_id == user.id:
-                visible.add(node_id)
-            else:
-                others.append(node_id)
-        if others:
-            visible.update(_granted(session, user.id, others))
+        rows = session.execute(
+            select(_nodes.c.id, _nodes.c.user_id, _nodes.c.group_id).where(_nodes.c.id.in_(chunk))
+        )
+        visible.update(owned_accesses(session, user, [(i, u, g) for i, u, g in rows]))
     return visible
+
+
+def _groups_if_needed(session: Session, user_id: uuid.UUID, owners: Owners) -> frozenset[uuid.UUID]:
+    if any(group_id is not None for _, _, group_id in owners):
+        return ownership.group_ids(session, user_id)
+    return frozenset()
 
 
 def trashed_ids(session: Session, node_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
@@ -356,9 +367,12 @@ def nodes_principals(session: Session, node_ids: Iterable[uuid.UUID]) -> dict[uu
     result: dict[uuid.UUID, set[str]] = {}
     for chunk in chunked(node_ids):
         owners = session.execute(
-            select(_nodes.c.id, _nodes.c.user_id).where(_nodes.c.id.in_(chunk))
+            select(_nodes.c.id, _nodes.c.user_id, _nodes.c.group_id).where(_nodes.c.id.in_(chunk))
         )
-        found = {node_id: {f"u:{owner_id}"} for node_id, owner_id in owners}
+        found = {
+            node_id: {ownership.principal(owner_id, group_id)}
+            for node_id, owner_id, group_id in owners
+        }
         if found:
             paths = _paths(list(found))
             grantees = session.execute(
@@ -378,8 +392,9 @@ def nodes_principals(session: Session, node_ids: Iterable[uuid.UUID]) -> dict[uu
 def node_principals(session: Session, node: Node | uuid.UUID) -> set[str]:
     """Who may see the node: ``{"u:<owner id>", "u:<user id>", "g:<group id>", ...}``.
 
-    The owner, and every user and group the node or one of its ancestors is shared with under a
-    role granting ``node.view``. Empty for a node that does not exist (any more).
+    The owner (``g:<group>`` for a group-owned node: its members), and every user and group
+    the node or one of its ancestors is shared with under a role granting ``node.view``. Empty
+    for a node that does not exist (any more).
     """
     node_id = node.id if isinstance(node, Node) else node
     return nodes_principals(session, [node_id]).get(node_id, set())

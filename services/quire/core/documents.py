@@ -17,10 +17,10 @@ from typing import Any, BinaryIO
 from sqlalchemy import BindParameter, Subquery, func, select
 from sqlalchemy.orm import Session
 
-from quire.core import files
+from quire.core import files, ownership
 from quire.core.indexing import reindex_later
 from quire.core.mirroring import sync_later
-from quire.core.models import Document, DocumentVersion, Page
+from quire.core.models import Document, DocumentVersion, Node, Page
 from quire.core.storage import CHUNK_SIZE, Storage, docver_key, sha256_of, thumbnail_key
 from quire.core.tasks import enqueue
 
@@ -65,25 +65,27 @@ def new_document(
     session: Session,
     *,
     title: str,
-    user_id: uuid.UUID,
-    parent_id: uuid.UUID,
+    parent: Node,
     lang: str = "eng",
     ocr: bool = True,
     document_id: uuid.UUID | None = None,
     flush: bool = True,
 ) -> Document:
-    """A document with an empty first version, waiting for its file (upstream's first step).
+    """A document with an empty first version, waiting for its file (upstream's first step),
+    in ``parent`` and its owner's (``ownership.new_node_owner``).
 
     Without ``flush`` its rows go in with the caller's next flush: an upload's, which then
     inserts the version with its file at once (no INSERT of the empty one and UPDATE after).
     """
     # Its tags and its version's pages are known to be none: given as loaded, so that filling
     # them in (the upload) or reading them (the response) does not ask the database.
+    user_id, group_id = ownership.new_node_owner(session, parent)
     document = Document(
         id=document_id or uuid.uuid4(),
         title=title,
         user_id=user_id,
-        parent_id=parent_id,
+        group_id=group_id,
+        parent_id=parent.id,
         lang=lang,
         ocr=ocr,
         tags=[],

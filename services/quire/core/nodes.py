@@ -14,11 +14,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import PurePosixPath
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quire.core import audit
+from quire.core import audit, ownership
 from quire.core.db import chunked, utcnow
 from quire.core.documents import new_document
 from quire.core.indexing import reindex_later
@@ -42,12 +42,18 @@ def create_folder(
     session: Session, parent: Folder, title: str, *, node_id: uuid.UUID | None = None
 ) -> Folder:
     """A folder in ``parent``, committed. It belongs to the parent's owner, whoever makes it:
-    each tree has one owner, and the shares of a folder cover everything in it.
+    each tree has one owner, and the shares of a folder cover everything in it
+    (``ownership.new_node_owner``).
 
     Raises ``NodeExists`` for an id that is taken, ``TitleTaken`` for a title that is."""
     _check_new(session, parent, title, node_id)
+    user_id, group_id = ownership.new_node_owner(session, parent)
     folder = Folder(
-        id=node_id or uuid.uuid4(), title=title, user_id=parent.user_id, parent_id=parent.id
+        id=node_id or uuid.uuid4(),
+        title=title,
+        user_id=user_id,
+        group_id=group_id,
+        parent_id=parent.id,
     )
     with _new_node(session, folder.id, title):
         session.add(folder)
@@ -73,8 +79,7 @@ def create_document(
         document = new_document(
             session,
             title=title,
-            user_id=parent.user_id,
-            parent_id=parent.id,
+            parent=parent,
             lang=lang,
             ocr=ocr,
             document_id=document_id,
@@ -120,17 +125,22 @@ def _commit_titles(session: Session) -> None:
 
 
 def update_node(
-    session: Session, node: Node, *, title: str | None = None, target: Node | None = None
+    session: Session,
+    node: Node,
+    *,
+    title: str | None = None,
+    target: Node | None = None,
+    by: User | None = None,
 ) -> None:
-    """Rename the node, or move it into ``target``, or both: committed together, so a refused
-    move renames nothing. Raises ``TreeError`` as ``move_nodes`` does, and ``TitleTaken`` when
-    the folder it ends in holds its (new) title already."""
+    """Rename the node, or move it into ``target`` (as ``by``), or both: committed together, so
+    a refused move renames nothing. Raises ``TreeError`` as ``move_nodes`` does, and
+    ``TitleTaken`` when the folder it ends in holds its (new) title already."""
     new_title = node.title if title is None else title
     parent_id = node.parent_id if target is None else target.id
     if parent_id is not None:
         check_title_free(session, parent_id, new_title, ignore={node.id})
     if target is not None:
-        _place(session, [node], target, check_titles=False)
+        _place(session, [node], target, by, check_titles=False)
     if new_title != node.title:
         audit.record(session, audit.Action.NODE_UPDATE, node, title=new_title)
     node.title = new_title
@@ -138,20 +148,37 @@ def update_node(
     _commit_titles(session)
 
 
-def move_nodes(session: Session, nodes: list[Node], target: Node) -> None:
-    """Move the nodes into ``target`` and commit.
+def move_nodes(
+    session: Session, nodes: list[Node], target: Node, *, by: User | None = None
+) -> None:
+    """Move the nodes into ``target`` (as ``by``) and commit.
 
-    Raises ``TreeError`` for a target that is no folder, lies inside a moved folder, or belongs
-    to another owner (a node carried into another tree would escape the shares that cover it),
-    and ``TitleTaken`` when a node's title is taken in the target (or by another moved node).
+    A node stays in its owner's trees, unless ``by`` owns both it and the target: a member moves
+    between their own folders and their groups', and the node, with its whole subtree, becomes
+    the target's owner's (``hand_over``). Raises ``TreeError`` for a target that is no folder,
+    lies inside a moved folder, or belongs to another owner (a node carried into another tree
+    would escape the shares that cover it), and ``TitleTaken`` when a node's title is taken in
+    the target (or by another moved node).
     """
-    _place(session, nodes, target)
+    _place(session, nodes, target, by)
     _commit_titles(session)
 
 
-def _place(session: Session, nodes: list[Node], target: Node, *, check_titles: bool = True) -> None:
-    if any(node.user_id != target.user_id for node in nodes):
-        raise TreeError("nodes can only be moved within the folders of their owner")
+def _place(
+    session: Session,
+    nodes: list[Node],
+    target: Node,
+    by: User | None,
+    *,
+    check_titles: bool = True,
+) -> None:
+    for node in nodes:
+        if not ownership.same_owner(node, target) and not (
+            by is not None
+            and ownership.owns(session, by, node)
+            and ownership.owns(session, by, target)
+        ):
+            raise TreeError("nodes can only be moved within the folders of their owner")
     check_move(session, [node.id for node in nodes], target)
     if check_titles:
         check_move_titles(session, nodes, target.id)
@@ -162,8 +189,27 @@ def _place(session: Session, nodes: list[Node], target: Node, *, check_titles: b
         node.parent_id = target.id
         # Moved out of the trash by hand: it is an ordinary node again, not one to empty.
         node.trashed_at = node.trashed_from_id = node.trashed_title = None
+    hand_over(session, [node for node in nodes if not ownership.same_owner(node, target)], target)
     # Below a new parent, a node and its subtree have a new path and may have new grantees.
     reindex_later(session, [node.id for node in nodes], descendants=True)
+
+
+def hand_over(session: Session, nodes: list[Node], target: Node) -> None:
+    """Give the nodes, with everything below them, to the owner of ``target``: into a group's
+    folder, the group's (their ``user_id`` stays, naming whose they were); into a user's, that
+    user's alone. Uncommitted; the caller queues them for the indexer (new principals)."""
+    if not nodes:
+        return
+    if target.group_id is not None:
+        values: dict[str, object] = {"group_id": target.group_id}
+    else:
+        values = {"user_id": target.user_id, "group_id": None}
+    for level in subtree_levels(session, [node.id for node in nodes]):
+        for chunk in chunked(level):
+            session.execute(
+                update(Node).where(Node.id.in_(chunk)).values(**values),
+                execution_options={"synchronize_session": "fetch"},
+            )
 
 
 def ancestors(session: Session, node: Node, *, include_self: bool) -> list[tuple[uuid.UUID, str]]:
@@ -206,7 +252,7 @@ def check_move(session: Session, node_ids: list[uuid.UUID], target: Node) -> Non
 
 
 def _is_trash_folder(session: Session, node_id: uuid.UUID) -> bool:
-    return session.scalar(select(User.id).where(User.trash_folder_id == node_id)) is not None
+    return ownership.is_trash_folder_id(session, node_id)
 
 
 def in_trash(session: Session, node: Node) -> bool:
@@ -282,12 +328,13 @@ def delete_nodes(session: Session, storage: Storage, node_ids: list[uuid.UUID]) 
 
 
 def trash_nodes(session: Session, nodes: list[Node]) -> None:
-    """Move the nodes into their owners' trash folders, uncommitted: each remembers when, from
-    where and under which title (the trash takes ``name (2)`` when it holds ``name``). The
-    nodes are none of home, inbox and trash folders, and not in the trash already."""
+    """Move the nodes into their owners' trash folders (a group's node into the group's trash,
+    which every member sees), uncommitted: each remembers when, from where and under which
+    title (the trash takes ``name (2)`` when it holds ``name``). The nodes are none of home,
+    inbox and trash folders, and not in the trash already."""
     now = utcnow()
     for node in nodes:
-        trash_id = session.scalar(select(User.trash_folder_id).where(User.id == node.user_id))
+        trash_id = ownership.special_folder(session, node, "trash_folder_id")
         if trash_id is None:
             raise TreeError("the owner of this node has no trash folder")
         audit.record(session, audit.Action.NODE_DELETE, node, from_id=str(node.parent_id))

@@ -299,8 +299,7 @@ def _extracted(
     document = new_document(
         session,
         title=f"{title_format}-{uuid.uuid4()}.pdf",
-        user_id=folder.user_id,
-        parent_id=folder.id,
+        parent=folder,
         lang=origin.lang,
         ocr=origin.ocr,
     )

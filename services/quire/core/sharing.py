@@ -51,7 +51,8 @@ def _check_grantable(access: NodeAccess, roles: Iterable[Role]) -> None:
 
 
 def _check_not_owner(node: Node, user_ids: Iterable[uuid.UUID]) -> None:
-    if node.user_id in set(user_ids):
+    # A group's node may be shared with anyone: its user_id names its maker, not its owner.
+    if node.group_id is None and node.user_id in set(user_ids):
         raise SharingError(f"{node.title!r} cannot be shared with its own owner")
 
 

@@ -1,9 +1,11 @@
 """The trash: restoring deleted nodes, and emptying it (on request, and by a periodic task).
 
 Deleting a node (``nodes.delete_nodes``) moves it into its owner's trash folder, a root beside
-home and inbox, remembering when (``trashed_at``), from which folder (``trashed_from_id``) and
-under which title (``trashed_title``). Being a folder of its own keeps the one-title-per-folder
-rule whole: the title a deleted node leaves behind is free at once.
+home and inbox (a group's node into the group's trash, which is each member's: every member
+lists, restores and empties it), remembering when (``trashed_at``), from which folder
+(``trashed_from_id``) and under which title (``trashed_title``). Being a folder of its own
+keeps the one-title-per-folder rule whole: the title a deleted node leaves behind is free at
+once.
 
 In the trash, a node keeps its files and its index entries; the access rule shows it to its
 owner only (a path through a trash folder is no grantee's), and the indexer gives its entries
@@ -22,7 +24,7 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quire.core import audit
+from quire.core import audit, ownership
 from quire.core.db import chunked, utcnow
 from quire.core.indexing import reindex_later
 from quire.core.models import Node, User
@@ -45,12 +47,14 @@ class NotInTrash(ValueError):
 
 
 def trash_items(session: Session, owner: User, node_ids: Iterable[uuid.UUID]) -> list[Node]:
-    """The owner's trash items of these ids, in order; ``NotInTrash`` names the first that
-    is not one (a node inside a trashed folder goes back or away with its folder)."""
+    """The items of these ids in the trashes the owner owns (theirs, their groups'), in order;
+    ``NotInTrash`` names the first that is not one (a node inside a trashed folder goes back
+    or away with its folder)."""
+    trashes = set(ownership.trash_folders(session, owner.id))
     items = []
     for node_id in node_ids:
         node = session.get(Node, node_id)
-        if node is None or owner.trash_folder_id is None or node.parent_id != owner.trash_folder_id:
+        if node is None or node.parent_id not in trashes:
             raise NotInTrash(node_id)
         items.append(node)
     return items
@@ -59,13 +63,14 @@ def trash_items(session: Session, owner: User, node_ids: Iterable[uuid.UUID]) ->
 def restore_nodes(session: Session, owner: User, node_ids: list[uuid.UUID]) -> list[Node]:
     """Put the trash items back where they came from, under their old titles, and commit.
 
-    A folder that is gone, or in the trash itself, gives way to the owner's home; a title taken
-    there meanwhile becomes ``name (2)`` rather than a refusal (as an import does)."""
+    A folder that is gone, in the trash itself, or now someone else's, gives way to the node's
+    owner's home (a group's node to the group's); a title taken there meanwhile becomes
+    ``name (2)`` rather than a refusal (as an import does)."""
     items = trash_items(session, owner, node_ids)
     for node in items:
         parent = session.get(Node, node.trashed_from_id) if node.trashed_from_id else None
-        if parent is None or parent.user_id != owner.id or in_trash(session, parent):
-            parent_id = owner.home_folder_id
+        if parent is None or not ownership.same_owner(parent, node) or in_trash(session, parent):
+            parent_id = ownership.special_folder(session, node, "home_folder_id")
         else:
             parent_id = parent.id
         assert parent_id is not None
@@ -83,11 +88,16 @@ def restore_nodes(session: Session, owner: User, node_ids: list[uuid.UUID]) -> l
 def empty_trash(
     session: Session, storage: Storage, owner: User, node_ids: list[uuid.UUID] | None
 ) -> int:
-    """Delete these trash items for good (``None``: all of them); returns how many."""
+    """Delete these trash items for good (``None``: all of those in the trashes the owner owns,
+    their groups' too); returns how many."""
     if node_ids is None:
-        if owner.trash_folder_id is None:  # never "parent_id IS NULL": those are the roots
-            return 0
-        ids = list(session.scalars(select(Node.id).where(Node.parent_id == owner.trash_folder_id)))
+        # Never "parent_id IS NULL" for a missing trash folder: those are the roots.
+        trashes = ownership.trash_folders(session, owner.id)
+        ids = [
+            node_id
+            for chunk in chunked(trashes)
+            for node_id in session.scalars(select(Node.id).where(Node.parent_id.in_(chunk)))
+        ]
     else:
         ids = [node.id for node in trash_items(session, owner, node_ids)]
     if ids:
@@ -125,8 +135,7 @@ def empty_old_trash(ctx: TaskContext) -> None:
                 session.scalars(
                     select(Node.id)
                     # Only a trash folder's own items: a restored node has no trashed_at.
-                    .join(User, User.trash_folder_id == Node.parent_id)
-                    .where(Node.trashed_at < cutoff)
+                    .where(Node.trashed_at < cutoff, ownership.is_trash_folder(Node.parent_id))
                     .order_by(Node.trashed_at)
                     .limit(EMPTY_BATCH)
                 )

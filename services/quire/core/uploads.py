@@ -48,8 +48,7 @@ def import_document(
     return new_document(
         session,
         title=free_title(session, folder.id, title),
-        user_id=folder.user_id,
-        parent_id=folder.id,
+        parent=folder,
         lang=lang,
         ocr=ocr,
         flush=False,

@@ -1,5 +1,11 @@
 """Creating users (each with a home, an inbox and a trash folder), deleting them with everything
-they own, and the superuser from the settings."""
+they own, and the superuser from the settings.
+
+A deleted user's own trees go with them; their groups' nodes do not (a group's node is each
+member's: ``core/ownership.py``). Those their account made pass to an heir's account
+(``user_id``): the user deleting them, else the oldest other superuser, else the oldest other
+user. The tags and custom-field values of the deleted account go with it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import uuid
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from quire.core import audit
 from quire.core.config import AuthSettings
 from quire.core.indexing import reindex_later
 from quire.core.models import Folder, Node, SharedNode, User
@@ -24,6 +31,10 @@ TRASH_TITLE = "trash"
 
 class UsernameTaken(ValueError):
     pass
+
+
+class NoHeir(ValueError):
+    """The last user's account made group nodes that nobody else's could take over."""
 
 
 def create_user(
@@ -72,6 +83,7 @@ def delete_user(session: Session, storage: Storage, user_id: uuid.UUID) -> None:
     index entries and the objects would stay forever, unreachable. The caller has checked
     that this user may be deleted (not oneself, not the last superuser).
     """
+    _pass_on_group_nodes(session, user_id)
     roots = _owned_roots(session, user_id)
     # Nodes of others shared with this user: their entries list the user among who may see them.
     shared = session.scalars(select(SharedNode.node_id).where(SharedNode.user_id == user_id))
@@ -93,9 +105,35 @@ def delete_user(session: Session, storage: Storage, user_id: uuid.UUID) -> None:
 def _owned_roots(session: Session, user_id: uuid.UUID) -> list[uuid.UUID]:
     """The tops of the user's trees: their nodes without a parent of their own (home, inbox,
     trash, and any node whose parent is someone else's, which the access rule never makes)."""
-    owned = select(Node.id).where(Node.user_id == user_id)
+    owned = select(Node.id).where(Node.user_id == user_id, Node.group_id.is_(None))
     query = owned.where(or_(Node.parent_id.is_(None), Node.parent_id.not_in(owned)))
     return list(session.scalars(query))
+
+
+def _pass_on_group_nodes(session: Session, user_id: uuid.UUID) -> None:
+    """The group nodes the user's account made stay their group's, under an heir's account:
+    their rows would otherwise go with the user's (``ON DELETE CASCADE``)."""
+    made = select(Node.id).where(Node.user_id == user_id, Node.group_id.is_not(None))
+    if session.scalar(made.limit(1)) is None:
+        return
+    heir = _heir(session, user_id)
+    if heir is None:
+        raise NoHeir("the last user cannot be deleted while groups own what they made")
+    session.execute(
+        update(Node)
+        .where(Node.user_id == user_id, Node.group_id.is_not(None))
+        .values(user_id=heir),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _heir(session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
+    actor = audit.actor_of(session).user_id
+    if actor is not None and actor != user_id:
+        return actor
+    others = select(User.id).where(User.id != user_id)
+    oldest = others.order_by(User.is_superuser.desc(), User.created_at, User.id).limit(1)
+    return session.scalar(oldest)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -35,8 +35,8 @@ from quire.core.models import (
     DocumentVersion,
     Node,
     Page,
-    User,
 )
+from quire.core.ownership import is_trash_folder, member_groups, principal
 
 CustomValue = str | int | float | bool | datetime
 # The only principal of a node in a trash (``trashed:<owner id>``), which no caller has.
@@ -141,11 +141,14 @@ def custom_field_types(
 ) -> dict[str, set[str]]:
     """For binding a query (``binding.bind``): the types of the custom fields with these keys
     that the user may meet in results, their own and those of the users who share nodes with
-    them (a node belongs to the owner of its folder, so their fields are all it can have)."""
+    them, and those of the accounts that made their groups' nodes (a node belongs to the owner
+    of its folder, and a group's node uses its maker's fields: those are all it can have)."""
     wanted = set(keys)
     if not wanted:
         return {}
-    owners = select(Node.user_id).where(Node.id.in_(access.shared_with(user_id)))
+    owners = select(Node.user_id).where(
+        or_(Node.id.in_(access.shared_with(user_id)), Node.group_id.in_(member_groups(user_id)))
+    )
     rows = session.execute(
         select(CustomField.name, CustomField.type)
         .where(or_(CustomField.user_id == user_id, CustomField.user_id.in_(owners)))
@@ -185,13 +188,13 @@ def load(session: Session, node_ids: Sequence[uuid.UUID]) -> list[IndexedNode]:
     principals = access.nodes_principals(session, [node.id for node in nodes])
     roots = {chain[0] for chain in chains.values() if chain}
     trashes = set(
-        session.scalars(select(User.trash_folder_id).where(User.trash_folder_id.in_(roots)))
+        session.scalars(select(Node.id).where(Node.id.in_(roots), is_trash_folder(Node.id)))
     )
     for node in nodes:
         if chains[node.id] and chains[node.id][0] in trashes:
             # Kept in the index until the trash is emptied, but found by nobody: no user's
             # principals (``u:``, ``g:``) match this one, so the engine's counts stay exact.
-            principals[node.id] = {f"{TRASHED_PRINCIPAL}{node.user_id}"}
+            principals[node.id] = {f"{TRASHED_PRINCIPAL}{node.group_id or node.user_id}"}
     documents = [node.id for node in nodes if isinstance(node, Document)]
     pages = _pages(session, documents)
     types = _document_types(session, documents)
@@ -203,7 +206,7 @@ def load(session: Session, node_ids: Sequence[uuid.UUID]) -> list[IndexedNode]:
             title=node.title,
             lang=node.lang,
             owner_id=node.user_id,
-            principals=frozenset(principals.get(node.id, {f"u:{node.user_id}"})),
+            principals=frozenset(principals.get(node.id, {principal(node.user_id, node.group_id)})),
             ancestors=chains[node.id],
             created_at=node.created_at,
             updated_at=node.updated_at,

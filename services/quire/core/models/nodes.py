@@ -64,6 +64,7 @@ class Node(Base):
         Index("uq_nodes_parent_title", "parent_id", "title", unique=True),
         Index("ix_nodes_parent_created", "parent_id", "created_at"),
         Index("ix_nodes_user", "user_id"),
+        Index("ix_nodes_group", "group_id"),
         # The scheduled emptying of the trash reads the oldest first.
         Index("ix_nodes_trashed_at", "trashed_at"),
     )
@@ -73,7 +74,11 @@ class Node(Base):
     ctype: Mapped[str] = mapped_column(String(16))
     lang: Mapped[str] = mapped_column(String(LANG_WIDTH), default="eng")
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    # NULL only for the roots: each user's home, inbox and trash.
+    # Set on what a group owns (its home, inbox and trash and everything in them): every member
+    # owns it, and ``user_id`` only says whose account made it or brought it in. No cascade: a
+    # group is deleted by ``core.groups.delete_group``, which refuses while it owns documents.
+    group_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("groups.id"))
+    # NULL only for the roots: the home, inbox and trash of each user and group.
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

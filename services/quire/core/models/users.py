@@ -76,6 +76,17 @@ class Group(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(150), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A group made ``with_special_folders`` owns a home, an inbox and a trash, as a user does:
+    # what is placed in them is the group's, and every member owns it (core/ownership.py).
+    home_folder_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("nodes.id", use_alter=True, ondelete="SET NULL")
+    )
+    inbox_folder_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("nodes.id", use_alter=True, ondelete="SET NULL")
+    )
+    trash_folder_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("nodes.id", use_alter=True, ondelete="SET NULL")
+    )
 
     users: Mapped[list[User]] = relationship(secondary=users_groups, back_populates="groups")
     roles: Mapped[list[Role]] = relationship(secondary=groups_roles)

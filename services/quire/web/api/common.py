@@ -148,14 +148,6 @@ def not_found(what: str = "Not Found") -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=what)
 
 
-def owned_node(db: Session, user: User, node_id: uuid.UUID, kind: type[NodeT]) -> NodeT:
-    """The user's own node: for what only an owner may do. Others' nodes, shared or not, 404."""
-    node = db.get(kind, node_id)
-    if node is None or node.user_id != user.id:
-        raise not_found()
-    return node
-
-
 @contextmanager
 def _access_refusals() -> Iterator[None]:
     try:

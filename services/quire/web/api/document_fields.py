@@ -38,7 +38,7 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from quire.core import access, models, scopes
+from quire.core import access, models, ownership, scopes
 from quire.core.custom_fields import (
     FieldValue,
     InvalidValue,
@@ -255,9 +255,9 @@ def documents_by_type(
     doc_type = own_type(db, user, document_type_id)
     field = _sort_field(doc_type, order_by)
     query = select(Document).where(
-        Document.user_id == user.id,
+        ownership.owned_clause(user.id),
         Document.document_type_id == doc_type.id,
-        access.outside_trash(user.id),
+        access.outside_trash(db, user.id),
     )
     if field is not None:
         value = aliased(models.CustomFieldValue)

@@ -1,8 +1,8 @@
 """Node, folder and document shapes, as Papermerge 3.5.3 serialises them.
 
-Shared by the nodes, documents and shared-nodes routers. Fields upstream had but Quire does not
-use yet (``group_id``) are sent with their neutral values so that existing clients keep
-working. ``perms`` and ``is_shared`` are the caller's, filled by ``for_caller``.
+Shared by the nodes, documents and shared-nodes routers. ``group_id`` names the group that owns a
+node (``core/ownership.py``); ``user_id`` is then the account that made it or brought it in.
+``perms`` and ``is_shared`` are the caller's, filled by ``for_caller``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ class _NodeFields(BaseModel):
     perms: list[str] = Field(default_factory=list)
     is_shared: bool = False
     breadcrumb: Breadcrumb = Field(default_factory=list)
+    # Quire's own: when a node in the trash was deleted (null anywhere else).
+    trashed_at: datetime | None = None
 
 
 class FolderOut(_NodeFields):
@@ -108,6 +110,7 @@ class NodeOut(BaseModel):
     updated_at: datetime
     parent_id: uuid.UUID | None
     user_id: uuid.UUID
+    group_id: uuid.UUID | None = None
     document: NodeDocumentInfo | None = None
 
 
@@ -159,7 +162,9 @@ def folder_out(folder: Folder, breadcrumb: Breadcrumb | None = None) -> FolderOu
         created_at=folder.created_at,
         updated_at=folder.updated_at,
         user_id=folder.user_id,
+        group_id=folder.group_id,
         breadcrumb=breadcrumb or [],
+        trashed_at=folder.trashed_at,
     )
 
 
@@ -176,6 +181,8 @@ def _document_fields(document: Document, breadcrumb: Breadcrumb | None) -> dict[
         "ocr_status": document.ocr_status,
         "thumbnail_url": thumbnail_url(document.id),
         "user_id": document.user_id,
+        "group_id": document.group_id,
+        "trashed_at": document.trashed_at,
         "document_type_id": document.document_type_id,
     }
 
@@ -237,6 +244,7 @@ def node_out(node: Node) -> NodeOut:
         updated_at=node.updated_at,
         parent_id=node.parent_id,
         user_id=node.user_id,
+        group_id=node.group_id,
         document=document,
     )
 

@@ -6,7 +6,9 @@ its folder holds already is a 400 naming it (``quire.core.titles``).
 Every lookup goes through the access rule (``quire.core.access``): an owner may do everything, a
 grantee what the role of their share allows (403 otherwise), anyone else gets 404. A node made in
 a shared folder belongs to the folder's owner, whoever makes it, and a move stays within one
-owner's tree: each tree has one owner, and its shares cover all of it.
+owner's tree: each tree has one owner, and its shares cover all of it. The exception: a member of
+a group moves between their own folders and the group's, and what moves becomes the target's
+owner's (``quire.core.ownership``).
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ def update_node(node_id: uuid.UUID, body: UpdateNode, user: Updater, db: DbSessi
         accessible(db, user, node_id, Node, scopes.NODE_MOVE)
         target = accessible_node(db, user, body.parent_id, Node, scopes.NODE_UPDATE)
     with refusals_as(_TREE_REFUSALS):
-        core_nodes.update_node(db, node, title=body.title, target=target)
+        core_nodes.update_node(db, node, title=body.title, target=target, by=user)
     return for_caller(node_out(node), granted)
 
 
@@ -147,7 +149,7 @@ def move_nodes(body: MoveNodes, user: Mover, db: DbSession) -> list[uuid.UUID]:
         )
     target = accessible_node(db, user, body.target_id, Node, scopes.NODE_UPDATE)
     with refusals_as(_TREE_REFUSALS):
-        core_nodes.move_nodes(db, nodes, target)
+        core_nodes.move_nodes(db, nodes, target, by=user)
     return body.source_ids
 
 

@@ -112,7 +112,7 @@ def bulk_move(
     _no_roots(nodes)
     target = refused_as_named(db, user, [body.target_id], scopes.NODE_UPDATE)[0]
     with refusals_as({core_nodes.TreeError: 400, TitleTaken: 400}):
-        core_nodes.move_nodes(db, nodes, target)
+        core_nodes.move_nodes(db, nodes, target, by=user)
     return BulkDone(node_ids=body.node_ids)
 
 

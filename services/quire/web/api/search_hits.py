@@ -34,6 +34,7 @@ class _HitNode:
     ctype: Literal["document", "folder"]
     parent_id: uuid.UUID | None
     user_id: uuid.UUID
+    group_id: uuid.UUID | None
     lang: str
     created_at: datetime
     updated_at: datetime
@@ -46,13 +47,24 @@ class _Version:
     page_ids: dict[int, uuid.UUID]
 
 
-_NODE_COLUMNS = ("id", "title", "ctype", "parent_id", "user_id", "lang", "created_at", "updated_at")
+_NODE_COLUMNS = (
+    "id",
+    "title",
+    "ctype",
+    "parent_id",
+    "user_id",
+    "group_id",
+    "lang",
+    "created_at",
+    "updated_at",
+)
 
 
 def shown_hits(db: Session, user: User, results: Results) -> list[SearchHit]:
     """The hits the user may see now, in the engine's order."""
     nodes = _hit_nodes(db, [hit.node_id for hit in results.hits])
-    granted = access.owned_accesses(db, user, ((n.id, n.user_id) for n in nodes.values()))
+    owners = ((node.id, node.user_id, node.group_id) for node in nodes.values())
+    granted = access.owned_accesses(db, user, owners)
     # A grantee's access already leaves out what is in a trash; an owner's does not.
     owned = [node_id for node_id, node_access in granted.items() if node_access.owned]
     for node_id in access.trashed_ids(db, owned) if owned else ():

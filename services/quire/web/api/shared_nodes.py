@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from quire.core import access, scopes, sharing
+from quire.core import access, ownership, scopes, sharing
 from quire.core.models import Document, Folder, Node, User
 from quire.web.api.common import (
     NoNul,
@@ -208,7 +208,7 @@ def list_shared_nodes(
     filter: Filter = None,
 ) -> Paginated[SharedListItem]:
     """The nodes shared with the caller or one of their groups (not what is below them)."""
-    criteria = [Node.id.in_(access.shared_with(user.id)), Node.user_id != user.id]
+    criteria = [Node.id.in_(access.shared_with(user.id)), ownership.not_owned_clause(user.id)]
     return _shared_page(db, user, criteria, params, order_by, filter)
 
 

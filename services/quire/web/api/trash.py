@@ -1,13 +1,14 @@
 """``/api/trash``: the caller's trash (Quire's own; Papermerge 3.5 deletes for good).
 
-- ``GET /api/trash/`` -> ``Paginated`` list items: what the caller deleted, newest first
-  unless ``order_by`` says otherwise, paged like a folder.
+- ``GET /api/trash/`` -> ``Paginated`` list items: what the caller deleted, and what was deleted
+  from their groups' folders (the group's trash is each member's), newest first unless
+  ``order_by`` says otherwise, paged like a folder; each with ``trashed_at``.
 - ``POST /api/trash/restore`` ``{"node_ids": [...]}`` -> the restored nodes' ids: back into
   the folders they came from (or home, if that folder is gone or in the trash itself).
 - ``DELETE /api/trash/`` ``{"node_ids": [...]}`` deletes those for good now; without
   ``node_ids`` (or with no body), everything in the trash. -> ``{"deleted": n}``.
 
-Each id must be an item of the caller's own trash: another user's node is a 404 like a missing
+Each id must be an item of a trash the caller owns: another user's node is a 404 like a missing
 one (the access rule shows a trashed node to nobody else), one of the caller's nodes that is not
 in the trash a 400 naming it; either way nothing changes. ``DELETE /api/nodes/`` is what puts
 nodes here.
@@ -21,7 +22,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Response, status
 from pydantic import BaseModel, Field
 
-from quire.core import scopes
+from quire.core import ownership, scopes
 from quire.core.models import User
 from quire.core.trash import NotInTrash, empty_trash, restore_nodes
 from quire.web.api.common import (
@@ -62,8 +63,8 @@ def list_trash(
 ) -> Response:
     # Moving a node into the trash updates it: "-updated_at" is "most recently deleted first".
     # No trash folder (never, but for a half-made user) must not mean "parent_id IS NULL".
-    trash_folder_id = user.trash_folder_id or uuid.UUID(int=0)
-    return json_response(children_page(db, user, trash_folder_id, order_by, params))
+    trashes = ownership.trash_folders(db, user.id) or [uuid.UUID(int=0)]
+    return json_response(children_page(db, user, trashes, order_by, params))
 
 
 @router.post("/trash/restore", response_model=list[uuid.UUID])

@@ -1,10 +1,8 @@
 """Users: ``/users/me`` and the administration of accounts (Papermerge 3.5 shapes).
 
 ``/users/group-homes`` and ``/users/group-inboxes`` list the home and inbox folders of the
-caller's groups, as upstream's do for groups made ``with_special_folders``. Quire has no
-group-owned folders (``/groups`` accepts that flag and ignores it; a group's members share
-folders through ``/shared-nodes``), so both lists are empty; declared before ``/{user_id}``,
-which would otherwise take them for an id (a 422).
+caller's groups, those made ``with_special_folders`` (``/groups``), by group name; declared
+before ``/{user_id}``, which would otherwise take them for an id (a 422).
 
 Each route needs only its own scope. (Upstream's ``/me`` handler shadowed the auth dependency, so
 every later route in its file demanded ``user.me`` as well.) ``scopes`` in responses are the
@@ -22,10 +20,11 @@ from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from quire.core import models, scopes
 from quire.core import users as core_users
+from quire.core.ownership import member_groups
 from quire.core.security import hash_password
 from quire.core.users import UsernameTaken, create_user
 from quire.web.api.common import (
@@ -177,16 +176,33 @@ def me(user: Annotated[models.User, require(scopes.USER_ME)]) -> Response:
     return json_response(_out(user))
 
 
+def _my_groups_with(
+    db: Session, user: models.User, column: InstrumentedAttribute[uuid.UUID | None]
+) -> list[tuple[str, uuid.UUID, uuid.UUID]]:
+    rows = db.execute(
+        select(models.Group.name, models.Group.id, column)
+        .where(models.Group.id.in_(member_groups(user.id)), column.is_not(None))
+        .order_by(models.Group.name)
+    )
+    return [(name, group_id, folder) for name, group_id, folder in rows if folder is not None]
+
+
 @router.get("/group-homes")
-def group_homes(_user: Annotated[models.User, require(scopes.NODE_VIEW)]) -> list[UserHome]:
-    """The home folders of the caller's groups: none, groups own no folders in Quire."""
-    return []
+def group_homes(
+    user: Annotated[models.User, require(scopes.NODE_VIEW)], db: DbSession
+) -> list[UserHome]:
+    """The home folders of the caller's groups (those that have one), by group name."""
+    rows = _my_groups_with(db, user, models.Group.home_folder_id)
+    return [UserHome(group_name=name, group_id=gid, home_id=fid) for name, gid, fid in rows]
 
 
 @router.get("/group-inboxes")
-def group_inboxes(_user: Annotated[models.User, require(scopes.NODE_VIEW)]) -> list[UserInbox]:
-    """The inbox folders of the caller's groups: none, groups own no folders in Quire."""
-    return []
+def group_inboxes(
+    user: Annotated[models.User, require(scopes.NODE_VIEW)], db: DbSession
+) -> list[UserInbox]:
+    """The inbox folders of the caller's groups (those that have one), by group name."""
+    rows = _my_groups_with(db, user, models.Group.inbox_folder_id)
+    return [UserInbox(group_name=name, group_id=gid, inbox_id=fid) for name, gid, fid in rows]
 
 
 @router.get("/")
