@@ -1,0 +1,164 @@
+"""The UI's main path in Chromium: sign in, upload two files, open one and see its page, tag it,
+make a folder, rename it, delete it into the trash and restore it, sign out."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import screenshot, sign_in
+from tests.samples import pdf_with_text
+
+
+@pytest.fixture
+def pdfs(tmp_path: Path) -> list[Path]:
+    files = []
+    for name, pages in (
+        ("invoice.pdf", ["Invoice 2026-17", "Terms"]),
+        ("letter.pdf", ["Dear Ada"]),
+    ):
+        path = tmp_path / name
+        path.write_bytes(pdf_with_text(pages))
+        files.append(path)
+    return files
+
+
+def _upload(page: Page, files: list[Path]) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Upload files").click()
+    chooser.value.set_files([str(path) for path in files])
+
+
+def _row(page: Page, title: str):  # type: ignore[no-untyped-def]
+    return page.locator("#listing tr", has=page.get_by_role("link", name=title, exact=True))
+
+
+def test_sign_in_upload_view_tag_folder_trash_sign_out(page: Page, pdfs: list[Path]) -> None:
+    page.goto("/")
+    expect(page).to_have_url("/signin?next=%2F")
+    screenshot(page, "signin")
+    sign_in(page)
+    expect(page.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
+
+    page.goto("/inbox")
+    _upload(page, pdfs)
+    uploads = page.locator("#uploads li")
+    expect(uploads).to_have_count(2)
+    expect(uploads.filter(has_text="Uploaded")).to_have_count(2)
+    expect(_row(page, "invoice.pdf")).to_be_visible()
+    expect(_row(page, "letter.pdf")).to_be_visible()
+    screenshot(page, "folder-list")
+
+    page.get_by_role("link", name="Grid").click()
+    expect(page.locator(".grid .card")).to_have_count(2)
+    # Thumbnails are drawn on request: both arrive as images.
+    page.wait_for_function(
+        "[...document.querySelectorAll('.card-image')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    screenshot(page, "folder-grid")
+
+    page.get_by_role("link", name="invoice.pdf").click()
+    expect(page.get_by_role("heading", name="invoice.pdf")).to_be_visible()
+    first_page = page.get_by_role("img", name="Page 1 of 2")
+    expect(first_page).to_be_visible()
+    page.wait_for_function(
+        "document.querySelector('.page img').complete"
+        " && document.querySelector('.page img').naturalWidth > 0"
+    )
+    expect(page.locator(".rail img")).to_have_count(2)
+    download = page.get_by_role("link", name="Download version 1")
+    expect(download).to_have_attribute("href", re.compile(r"^/api/document-versions/.+/download$"))
+
+    page.get_by_placeholder("Add a tag").fill("paid")
+    page.get_by_role("button", name="Add", exact=True).click()
+    chip = page.locator("#document-tags .tag", has_text="paid")
+    expect(chip).to_be_visible()
+    screenshot(page, "document")
+    page.reload()
+    expect(page.locator("#document-tags .tag", has_text="paid")).to_be_visible()
+
+    page.goto("/")
+    page.get_by_role("button", name="New folder").click()
+    page.get_by_label("Folder name").fill("Taxes")
+    page.get_by_role("button", name="OK").click()
+    expect(_row(page, "Taxes")).to_be_visible()
+
+    _row(page, "Taxes").get_by_role("button", name="Rename Taxes").click()
+    page.get_by_label("New name").fill("Taxes 2026")
+    page.get_by_role("button", name="OK").click()
+    expect(_row(page, "Taxes 2026")).to_be_visible()
+    expect(_row(page, "Taxes")).to_have_count(0)
+
+    _row(page, "Taxes 2026").get_by_role("button", name="Move Taxes 2026 to the trash").click()
+    expect(_row(page, "Taxes 2026")).to_have_count(0)
+    expect(page.get_by_role("status")).to_contain_text("Moved to the trash: Taxes 2026")
+
+    page.get_by_role("link", name="Trash").click()
+    expect(_row(page, "Taxes 2026")).to_be_visible()
+    screenshot(page, "trash")
+    _row(page, "Taxes 2026").get_by_role("button", name="Restore Taxes 2026").click()
+    expect(_row(page, "Taxes 2026")).to_have_count(0)
+    page.get_by_role("link", name="Home").click()
+    expect(_row(page, "Taxes 2026")).to_be_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url("/signin")
+    page.goto("/inbox")
+    expect(page).to_have_url("/signin?next=%2Finbox")
+
+
+DROP_FILES = """(files) => {
+    const transfer = new DataTransfer();
+    for (const [name, type, base64] of files) {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        transfer.items.add(new File([bytes], name, { type }));
+    }
+    return transfer;
+}"""
+
+
+def test_files_dropped_anywhere_upload_with_progress_and_reasons(signed_in: Page) -> None:
+    page = signed_in
+    page.goto("/")
+    page.get_by_role("button", name="New folder").click()
+    page.get_by_label("Folder name").fill("Dropped")
+    page.get_by_role("button", name="OK").click()
+    page.get_by_role("link", name="Dropped", exact=True).click()
+    files = [
+        ("scan.pdf", "application/pdf", base64.b64encode(pdf_with_text(["Scan"])).decode()),
+        ("notes.txt", "text/plain", base64.b64encode(b"just text").decode()),
+        ("empty.pdf", "application/pdf", ""),
+    ]
+    transfer = page.evaluate_handle(DROP_FILES, files)
+    page.dispatch_event(".breadcrumb", "dragenter", {"dataTransfer": transfer})
+    expect(page.locator(".dropzone")).to_be_visible()
+    page.dispatch_event(".breadcrumb", "drop", {"dataTransfer": transfer})
+    expect(page.locator(".dropzone")).to_be_hidden()
+    uploads = page.locator("#uploads li")
+    expect(uploads).to_have_count(3)
+    expect(uploads.filter(has_text="scan.pdf")).to_contain_text("Uploaded")
+    # Each refusal says why, in the API's words.
+    expect(uploads.filter(has_text="notes.txt")).to_contain_text("Not uploaded:")
+    expect(uploads.filter(has_text="empty.pdf")).to_contain_text("Not uploaded:")
+    expect(page.locator("#uploads li.failed")).to_have_count(2)
+    expect(_row(page, "scan.pdf")).to_be_visible()
+    expect(_row(page, "notes.txt")).to_have_count(0)
+    page.wait_for_function(
+        "[...document.querySelectorAll('#listing img[data-thumbnail]')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    screenshot(page, "upload-errors")
+
+
+def test_the_folder_page_fits_a_phone(signed_in: Page) -> None:
+    page = signed_in
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/inbox")
+    expect(page.get_by_role("button", name="Upload files")).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    screenshot(page, "phone-inbox")
