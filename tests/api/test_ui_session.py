@@ -154,3 +154,14 @@ def test_titles_are_escaped_in_pages(browser, alice):
     html = browser.get("/").text
     assert hostile not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+
+
+def test_a_forged_upload_is_refused_before_its_body_is_read(browser, alice, all_rows):
+    _sign_in(browser, "alice")
+    before = all_rows()
+    response = browser.post(
+        "/api/documents/upload", files={"file": ("a.pdf", b"%PDF-1.7 " + b"x" * 100_000)}
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert all_rows() == before

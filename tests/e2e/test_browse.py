@@ -37,6 +37,14 @@ def _row(page: Page, title: str):  # type: ignore[no-untyped-def]
     return page.locator("#listing tr", has=page.get_by_role("link", name=title, exact=True))
 
 
+def _thumbnails_loaded(page: Page) -> None:
+    # A function, not an expression string: the page's CSP forbids eval, polling included.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#listing img[data-thumbnail]')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+
+
 def test_sign_in_upload_view_tag_folder_trash_sign_out(page: Page, pdfs: list[Path]) -> None:
     page.goto("/")
     expect(page).to_have_url("/signin?next=%2F")
@@ -51,14 +59,13 @@ def test_sign_in_upload_view_tag_folder_trash_sign_out(page: Page, pdfs: list[Pa
     expect(uploads.filter(has_text="Uploaded")).to_have_count(2)
     expect(_row(page, "invoice.pdf")).to_be_visible()
     expect(_row(page, "letter.pdf")).to_be_visible()
+    _thumbnails_loaded(page)
     screenshot(page, "folder-list")
 
     page.get_by_role("link", name="Grid").click()
     expect(page.locator(".grid .card")).to_have_count(2)
     # Thumbnails are drawn on request: both arrive as images.
-    page.wait_for_function(
-        "[...document.querySelectorAll('.card-image')].every(i => i.complete && i.naturalWidth > 0)"
-    )
+    _thumbnails_loaded(page)
     screenshot(page, "folder-grid")
 
     page.get_by_role("link", name="invoice.pdf").click()
@@ -66,7 +73,7 @@ def test_sign_in_upload_view_tag_folder_trash_sign_out(page: Page, pdfs: list[Pa
     first_page = page.get_by_role("img", name="Page 1 of 2")
     expect(first_page).to_be_visible()
     page.wait_for_function(
-        "document.querySelector('.page img').complete"
+        "() => document.querySelector('.page img').complete"
         " && document.querySelector('.page img').naturalWidth > 0"
     )
     expect(page.locator(".rail img")).to_have_count(2)
@@ -147,10 +154,7 @@ def test_files_dropped_anywhere_upload_with_progress_and_reasons(signed_in: Page
     expect(page.locator("#uploads li.failed")).to_have_count(2)
     expect(_row(page, "scan.pdf")).to_be_visible()
     expect(_row(page, "notes.txt")).to_have_count(0)
-    page.wait_for_function(
-        "[...document.querySelectorAll('#listing img[data-thumbnail]')]"
-        ".every(i => i.complete && i.naturalWidth > 0)"
-    )
+    _thumbnails_loaded(page)
     screenshot(page, "upload-errors")
 
 
