@@ -13,6 +13,7 @@ from sqlalchemy import select
 from quire.core.audit import Action
 from quire.core.models.audit import AuditEntry
 from tests.conftest import PASSWORD
+from tests.helpers.sharing import VIEWER, make_role, share
 
 
 def _form_token(html: str) -> str:
@@ -165,3 +166,23 @@ def test_a_forged_upload_is_refused_before_its_body_is_read(browser, alice, all_
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
     assert all_rows() == before
+
+
+def test_a_grantee_sees_the_share_from_its_root(browser, alice, bob):
+    folder = alice.client.post(
+        "/api/nodes/", json={"title": "Projects", "ctype": "folder", "parent_id": alice.home_id}
+    ).json()
+    alice.client.post(
+        "/api/nodes/", json={"title": "Plans", "ctype": "folder", "parent_id": folder["id"]}
+    )
+    role = make_role(alice, "viewer", VIEWER)
+    assert share(alice, [folder["id"]], [role], user_ids=[bob.id]).status_code == 204
+    _sign_in(browser, "bob")
+    shared = browser.get("/shared").text
+    assert f'href="/folders/{folder["id"]}"' in shared
+    inside = browser.get(f"/folders/{folder['id']}").text
+    assert "Plans" in inside
+    # The breadcrumb starts at the share: alice's home is not bob's to see.
+    assert alice.home_id not in inside
+    assert 'aria-current="page">Shared with me' in inside.replace("\n", "")
+    assert browser.get(f"/folders/{alice.home_id}").status_code == 404

@@ -166,3 +166,36 @@ def test_the_folder_page_fits_a_phone(signed_in: Page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     screenshot(page, "phone-inbox")
+
+
+def test_a_folder_is_made_and_opened_with_the_keyboard_alone(signed_in: Page) -> None:
+    page = signed_in
+    page.goto("/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.get_by_role("button", name="New folder").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Folder name")).to_be_focused()
+    page.keyboard.type("Typed")
+    page.keyboard.press("Enter")
+    link = page.get_by_role("link", name="Typed", exact=True)
+    expect(link).to_be_visible()
+    # Focus goes back to the button, from where Tab reaches the new folder's link.
+    expect(page.get_by_role("button", name="New folder")).to_be_focused()
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if link.evaluate("element => element === document.activeElement"):
+            break
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".breadcrumb [aria-current]")).to_have_text("Typed")
+    page.goto("/")
+    rename = page.get_by_role("button", name="Rename Typed")
+    rename.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("End")
+    page.keyboard.type(" again")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Typed again", exact=True)).to_be_visible()
+    # The renamed row's button went with the old listing: focus is in the new one.
+    expect(page.locator("#listing")).to_be_focused()

@@ -25,6 +25,10 @@ function askName({ title, label, value = '', commit }) {
       await commit(name);
       form.removeEventListener('submit', submit);
       box.close();
+      // The dialog gives focus back to its opener; a renamed row's button is gone with the
+      // old listing, so the keyboard user lands in the new one instead of the page's top.
+      const lost = (element) => !element || element === document.body || box.contains(element);
+      if (lost(document.activeElement)) document.getElementById('listing')?.focus();
     } catch (failure) {
       error.textContent = failure instanceof ApiError ? failure.message : String(failure);
       error.hidden = false;

@@ -10,7 +10,10 @@ export async function refreshListing() {
   const current = document.getElementById('listing-region');
   if (fresh && current) {
     const adopted = document.adoptNode(fresh);
+    const hadFocus = current.contains(document.activeElement);
     current.replaceWith(adopted);
     decorate(adopted);
+    // The focused button went with the old listing: keep the keyboard user in the listing.
+    if (hadFocus || document.activeElement === document.body) adopted.querySelector('#listing')?.focus();
   }
 }
