@@ -199,3 +199,33 @@ def test_a_folder_is_made_and_opened_with_the_keyboard_alone(signed_in: Page) ->
     expect(page.get_by_role("link", name="Typed again", exact=True)).to_be_visible()
     # The renamed row's button went with the old listing: focus is in the new one.
     expect(page.locator("#listing")).to_be_focused()
+
+
+def test_search_from_the_top_bar_highlights_the_matching_page(
+    signed_in: Page, tmp_path: Path
+) -> None:
+    page = signed_in
+    page.goto("/inbox")
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(pdf_with_text(["Agenda", "The zeppelin budget was approved"]))
+    _upload(page, [path])
+    expect(page.locator("#uploads li.done")).to_have_count(1)
+    box = page.get_by_role("searchbox", name="Search", exact=True)
+    # The index is written by a background task: search until it has caught up.
+    for _ in range(40):
+        box.fill("zeppelin")
+        box.press("Enter")
+        if page.locator(".result").count():
+            break
+        page.wait_for_timeout(250)
+    result = page.locator(".result", has=page.get_by_role("link", name="minutes.pdf"))
+    expect(result).to_be_visible()
+    expect(result.locator(".snippet mark")).to_have_text("zeppelin")
+    expect(result.get_by_role("link", name="Page 2")).to_have_attribute(
+        "href", re.compile(r"^/documents/.+#page-2$")
+    )
+    screenshot(page, "search")
+    result.get_by_role("link", name="Page 2").click()
+    expect(page.get_by_role("img", name="Page 2 of 2")).to_be_in_viewport()
+    page.goto("/search?q=tag%3A%28")
+    expect(page.get_by_role("alert")).to_contain_text("The search could not be run")

@@ -57,3 +57,16 @@ def test_catalogs_compile_at_start() -> None:
     assert german.gettext("Sign in") == "Anmelden"
     assert german.ngettext("%(num)s page", "%(num)s pages", 3) == "%(num)s Seiten"
     assert i18n.translations("en").gettext("Sign in") == "Sign in"
+
+
+def test_search_snippets_keep_only_their_marks() -> None:
+    from quire.web.ui.search_pages import highlighted
+
+    engine = "a &lt;b&gt; &amp; <mark>zeppelin</mark> &lt;script&gt;x&lt;/script&gt;"
+    assert str(highlighted(engine)) == (
+        "a &lt;b&gt; &amp; <mark>zeppelin</mark> &lt;script&gt;x&lt;/script&gt;"
+    )
+    # Even markup the engine failed to escape stays text.
+    assert str(highlighted("<img src=x onerror=alert(1)><mark>y</mark>")) == (
+        "&lt;img src=x onerror=alert(1)&gt;<mark>y</mark>"
+    )

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from quire.web.ui import auth_pages, browse_pages, document_pages
+from quire.web.ui import auth_pages, browse_pages, document_pages, search_pages
 from quire.web.ui.templating import render
 
 STATIC = Path(__file__).parent / "static"
@@ -27,7 +27,7 @@ _NOT_UI = ("/api/", "/docs", "/redoc", "/openapi.json")
 
 
 def mount_ui(app: FastAPI) -> None:
-    for module in (auth_pages, browse_pages, document_pages):
+    for module in (auth_pages, browse_pages, document_pages, search_pages):
         app.include_router(module.router, max_body_size=FORM_BODY_LIMIT)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
