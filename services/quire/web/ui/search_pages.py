@@ -32,8 +32,10 @@ def highlighted(snippet: str) -> Markup:
     part but the marks is unescaped and escaped anew, so nothing else can become markup."""
     parts = []
     for part in _MARK.split(snippet):
-        if part in ("<mark>", "</mark>"):
-            parts.append(Markup(part))
+        if part == "<mark>":
+            parts.append(Markup("<mark>"))
+        elif part == "</mark>":
+            parts.append(Markup("</mark>"))
         else:
             parts.append(escape(html.unescape(part)))
     return Markup("").join(parts)
