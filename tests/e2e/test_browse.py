@@ -77,6 +77,21 @@ def test_sign_in_upload_view_tag_folder_trash_sign_out(page: Page, pdfs: list[Pa
         " && document.querySelector('.page img').naturalWidth > 0"
     )
     expect(page.locator(".rail img")).to_have_count(2)
+    width = first_page.bounding_box()["width"]
+    page.get_by_role("button", name="Zoom in").click()
+    page.get_by_role("button", name="Zoom in").click()
+    expect(page.locator("#zoom-level")).to_have_text("150%")
+    # Zoomed past 150 %, the page comes as the large preview.
+    expect(first_page).to_have_attribute("src", re.compile(r"size=lg"))
+    page.wait_for_function(
+        "() => document.querySelector('.page img').complete"
+        " && document.querySelector('.page img').naturalWidth > 0"
+    )
+    assert first_page.bounding_box()["width"] > width * 1.4
+    page.get_by_role("button", name="Fit width").click()
+    expect(page.locator("#zoom-level")).to_have_text("100%")
+    page.get_by_text("Text of page 1").click()
+    expect(page.locator("#page-1 .page-text")).to_contain_text("Invoice 2026-17")
     download = page.get_by_role("link", name="Download version 1")
     expect(download).to_have_attribute("href", re.compile(r"^/api/document-versions/.+/download$"))
 

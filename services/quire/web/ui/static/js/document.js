@@ -44,7 +44,35 @@ async function suggest(text) {
   document.getElementById('tag-suggestions').replaceChildren(...options);
 }
 
+// Zoom: the pages' width in steps; past 150 % the pages come as the larger preview (lg).
+const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
+
+function zoomTo(step) {
+  const pages = document.getElementById('pages');
+  const zoom = ZOOMS[step];
+  pages.style.setProperty('--zoom', String(zoom));
+  document.getElementById('zoom-level').textContent = `${Math.round(zoom * 100)}%`;
+  if (zoom >= 1.5) {
+    for (const image of pages.querySelectorAll('img[data-large]')) {
+      image.src = image.dataset.large;
+      image.removeAttribute('data-large');
+    }
+  }
+}
+
+function initZoom() {
+  let step = ZOOMS.indexOf(1);
+  document.querySelector('.zoom')?.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-zoom]');
+    if (!button) return;
+    const { zoom } = button.dataset;
+    step = zoom === 'fit' ? ZOOMS.indexOf(1) : Math.min(Math.max(step + (zoom === 'in' ? 1 : -1), 0), ZOOMS.length - 1);
+    zoomTo(step);
+  });
+}
+
 export function init() {
+  initZoom();
   const documentId = document.querySelector('.document-page').dataset.documentId;
   const form = document.getElementById('tag-form');
   const input = document.getElementById('tag-input');
