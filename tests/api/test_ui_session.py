@@ -186,3 +186,13 @@ def test_a_grantee_sees_the_share_from_its_root(browser, alice, bob):
     assert alice.home_id not in inside
     assert 'aria-current="page">Shared with me' in inside.replace("\n", "")
     assert browser.get(f"/folders/{alice.home_id}").status_code == 404
+
+
+def test_a_folder_in_the_trash_is_shown_under_the_trash(browser, alice):
+    folder = alice.client.post(
+        "/api/nodes/", json={"title": "Old", "ctype": "folder", "parent_id": alice.home_id}
+    ).json()
+    assert alice.client.request("DELETE", "/api/nodes/", json=[folder["id"]]).status_code == 200
+    _sign_in(browser, "alice")
+    page = browser.get(f"/folders/{folder['id']}").text.replace("\n", "")
+    assert 'href="/trash" aria-current="page"' in page

@@ -37,6 +37,8 @@ def section_of(user: User, breadcrumb: list[tuple[uuid.UUID, str]]) -> str:
         return "inbox"
     if root == user.home_folder_id:
         return "home"
+    if root == user.trash_folder_id:
+        return "trash"
     return "shared"
 
 
