@@ -99,6 +99,7 @@ def test_sign_in_upload_view_tag_folder_trash_sign_out(page: Page, pdfs: list[Pa
     page.get_by_role("button", name="Add", exact=True).click()
     chip = page.locator("#document-tags .tag", has_text="paid")
     expect(chip).to_be_visible()
+    page.evaluate("() => window.scrollTo(0, 0)")
     screenshot(page, "document")
     page.reload()
     expect(page.locator("#document-tags .tag", has_text="paid")).to_be_visible()
