@@ -7,6 +7,7 @@ import base64
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -245,3 +246,37 @@ def test_search_from_the_top_bar_highlights_the_matching_page(
     expect(page.get_by_role("img", name="Page 2 of 2")).to_be_in_viewport()
     page.goto("/search?q=tag%3A%28")
     expect(page.get_by_role("alert")).to_contain_text("The search could not be run")
+
+
+def test_pages_are_reordered_rotated_and_applied_as_a_new_version(
+    signed_in: Page, api: httpx.Client
+) -> None:
+    page = signed_in
+    pdf = pdf_with_text(["Alpha", "Bravo", "Charlie"])
+    upload = api.post(
+        "/api/documents/upload", files={"file": ("pages.pdf", pdf, "application/pdf")}
+    )
+    assert upload.status_code == 201, upload.text
+    page.goto(f"/documents/{upload.json()['id']}")
+    apply = page.get_by_role("button", name="Apply")
+    expect(apply).to_be_disabled()
+    # Keyboard: page 3 up -> Alpha, Charlie, Bravo; then drag Bravo before Alpha.
+    page.get_by_role("button", name="Move page 3 up").click()
+    page.get_by_role("button", name="Rotate page 1 clockwise").click()
+    rail = page.locator("#rail-pages > li")
+    rail.nth(2).drag_to(rail.nth(0), target_position={"x": 10, "y": 5})
+    expect(rail.nth(0)).to_have_attribute("data-number", "2")
+    expect(apply).to_be_enabled()
+    screenshot(page, "page-operations")
+    apply.click()
+    expect(page.locator(".versions li")).to_have_count(2)
+    for number, text in ((1, "Bravo"), (2, "Alpha"), (3, "Charlie")):
+        page.get_by_text(f"Text of page {number}", exact=True).click()
+        expect(page.locator(f"#page-{number} .page-text")).to_contain_text(text)
+    # Alpha, turned a quarter, is now a landscape page.
+    landscape = page.locator("#page-2 img")
+    landscape.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#page-2 img');"
+        " return i.complete && i.naturalWidth > i.naturalHeight; }"
+    )

@@ -3,6 +3,7 @@
 // fly. Each change is one API call; the chips are redrawn from its answer.
 import { api, format, messages, say, sayError } from './api.js';
 import { colourTags } from './decorate.js';
+import { init as initPages } from './pages.js';
 
 function chip(tag) {
   const item = document.createElement('li');
@@ -73,6 +74,7 @@ function initZoom() {
 
 export function init() {
   initZoom();
+  initPages();
   const documentId = document.querySelector('.document-page').dataset.documentId;
   const form = document.getElementById('tag-form');
   const input = document.getElementById('tag-input');
