@@ -25,7 +25,7 @@ MOLECULE_NET ?= $(shell echo $$(( $$(printf '%s' '$(CURDIR)' | cksum | cut -d' '
 ANSIBLE_DIRS := roles playbooks molecule inventories
 SERVICES_SOURCES := $(shell find services -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' 2>/dev/null)
 
-.PHONY: run test test-fast test-all lint format typecheck bench services services-stop clean wheelhouse wheelhouse-previous molecule molecule-image image test-image
+.PHONY: messages run test test-fast test-all lint format typecheck bench services services-stop clean wheelhouse wheelhouse-previous molecule molecule-image image test-image
 
 $(BIN)/quire: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,16 @@ run: $(BIN)/quire
 	QUIRE__MAIN__DATA_DIR=$(DATA) \
 	QUIRE__AUTH__PASSWORD=$${QUIRE__AUTH__PASSWORD:-$(ADMIN_PASSWORD)} \
 	$(BIN)/quire serve --port $(PORT) --generate-secret
+
+## The web UI's strings: extract them from the templates (locale/messages.pot) and update each
+## language's catalog; translate what is new in locale/<lang>/LC_MESSAGES/messages.po (the .po
+## files are compiled when the server starts: no build step)
+UI_DIR := services/quire/web/ui
+messages: $(BIN)/quire
+	cd $(UI_DIR) && $(CURDIR)/$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output \
+		--omit-header -o locale/messages.pot .
+	$(BIN)/pybabel update -i $(UI_DIR)/locale/messages.pot -d $(UI_DIR)/locale \
+		--no-fuzzy-matching --ignore-obsolete --width 100
 
 ## Run the whole test suite against real SQLite, PostgreSQL and MariaDB
 test: $(BIN)/quire

@@ -143,6 +143,8 @@ class SecuritySettings(BaseModel):
     token_expire_minutes: int = Field(default=360, gt=0)
     token_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     cookie_name: str = "access_token"
+    # The session cookie's Secure flag: unset, on over HTTPS and on loopback (web/session.py).
+    cookie_secure: bool | None = None
     # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed; nobody's by default, so
     # a client cannot pick its own address. TOML list, JSON list or "10.0.0.1, 10.1.0.0/16".
     # NoDecode: pydantic-settings would insist on JSON for a list in an env var.

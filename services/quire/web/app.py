@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request, Response, status
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -50,6 +51,7 @@ from quire.web.api import (
 from quire.web.body_guard import CredentialsBeforeBody, too_large
 from quire.web.client import ForwardedClient
 from quire.web.cors import Cors
+from quire.web.ui import error_page, http_error_page, is_ui_path, mount_ui
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prefix="/api",
         max_body_size=(settings.main.max_file_size_mb << 20) + documents.MULTIPART_SLACK,
     )
+    # The web UI's pages at /, after the API: its routes never shadow an API path.
+    mount_ui(app)
     # Middleware added later runs earlier. Nothing reads a body before CredentialsBeforeBody
     # has seen a credential; CORS answers preflights and marks every answer, 401s included;
     # first of all, ForwardedClient notes the connection's peer and the forwarded client.
@@ -182,7 +186,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             exc, HTTPException
         ):
             return too_large(request.scope)
+        if is_ui_path(request.url.path):
+            return http_error_page(request, exc)
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # A page's URL with a malformed id is a page that does not exist.
+        if is_ui_path(request.url.path):
+            return error_page(request, status.HTTP_404_NOT_FOUND)
+        return await request_validation_exception_handler(request, exc)
 
     @app.exception_handler(Exception)
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -8,6 +8,8 @@ or careless client from making the server read, hold or spool what it sends:
   request carries a credential that verifies: a JWT with a valid signature and expiry (no
   database), or a personal API token that exists and has not expired (one indexed lookup).
   The endpoint's own dependency then makes the full check (active user, scopes) as before.
+  A session cookie counts only with its CSRF token (``web/session.py``): a write another
+  site's page makes the browser send is a 403 before its body is read.
   Without a credential, a request a trusted authenticating proxy vouches for passes too
   (``AUTH__REMOTE``: ``web/trusted_headers.py``).
 - FastAPI's body limits (``max_body_size``, set in ``web/app.py``): a declared
@@ -28,6 +30,7 @@ from quire.core.config import Settings
 from quire.core.db import Database
 from quire.core.security import API_TOKEN_PREFIX
 from quire.web.deps import bearer_token, credential_verifies
+from quire.web.session import CSRF_REFUSED, csrf_fails
 from quire.web.trusted_headers import UnusableIdentity, proxy_identity
 
 # The only API routes that take a body from someone not signed in yet.
@@ -60,6 +63,11 @@ class CredentialsBeforeBody:
             await self.app(scope, receive, _json_413(scope, send))
             return
         request = Request(scope)
+        if csrf_fails(request, self.settings):
+            # A forged cross-site write: refused before its body is read, as the endpoint would.
+            response = JSONResponse({"detail": CSRF_REFUSED}, status_code=403)
+            await response(scope, receive, send)
+            return
         token = bearer_token(request, self.settings)
         if (token and await self._verifies(token)) or (not token and self._vouched(request)):
             await self.app(scope, receive, _json_413(scope, send))

@@ -32,6 +32,7 @@ from quire.core.security import (
     hash_api_token,
 )
 from quire.core.storage import Storage as FileStorage
+from quire.web.session import check_csrf
 from quire.web.trusted_headers import UnusableIdentity, proxy_identity
 
 
@@ -178,6 +179,8 @@ def get_current_user(
     security_scopes: SecurityScopes, request: Request, db: DbSession, settings: AppSettings
 ) -> User:
     token = bearer_token(request, settings)
+    # A write signed in by the session cookie must carry the page's CSRF token (web/session.py).
+    check_csrf(request, settings)
     user = _token_user(db, token, settings) if token else _proxy_user(request, db, settings)
     if user is None or not user.is_active:
         raise _unauthorized("invalid or expired token" if token else "this account is not active")

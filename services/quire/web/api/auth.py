@@ -43,7 +43,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from quire.core import audit
-from quire.core.config import AuthSettings
+from quire.core.config import AuthSettings, Settings
 from quire.core.db import utcnow
 from quire.core.models import LoginFailure
 from quire.core.security import create_access_token
@@ -51,6 +51,7 @@ from quire.core.users import authenticate
 from quire.web.api.common import NoNul
 from quire.web.client import client_address
 from quire.web.deps import AppSettings, DbSession, user_scopes
+from quire.web.session import set_session
 
 router = APIRouter(tags=["auth"])
 log = logging.getLogger(__name__)
@@ -212,22 +213,16 @@ def _throttled(username: str, address: str, wait: float) -> HTTPException:
     )
 
 
-@router.post("/token", response_model=Token)
-def login(
-    credentials: Annotated[UserCredentials, Depends(_credentials)],
-    request: Request,
-    response: Response,
-    db: DbSession,
-    settings: AppSettings,
-) -> Token:
-    username = credentials.username
+def sign_in(request: Request, db: Session, settings: Settings, username: str, password: str) -> str:
+    """The access token for a username and password, throttled, logged and audited: what
+    ``POST /api/token`` and the web UI's sign-in form both call. 401 or 429 otherwise."""
     address = client_address(request, settings.security)
     keys = _Keys.of(username, address)
     wait = _seconds_to_wait(db, settings.auth, keys, utcnow())
     if wait > 0:
         raise _throttled(username, address, wait)
     attempt = _record_attempt(db, keys)
-    user = authenticate(db, username, credentials.password)
+    user = authenticate(db, username, password)
     fields = {"username": username, "client_address": address}
     if user is None:
         audit.record(
@@ -249,18 +244,23 @@ def login(
         address,
         extra={"event": "login.succeeded", **fields},
     )
-    token = create_access_token(
+    return create_access_token(
         settings.security,
         user_id=user.id,
         username=user.username,
         email=user.email,
         scopes=sorted(user_scopes(user)),
     )
-    response.set_cookie(
-        settings.security.cookie_name,
-        token,
-        max_age=settings.security.token_expire_minutes * 60,
-        httponly=True,
-        samesite="lax",
-    )
+
+
+@router.post("/token", response_model=Token)
+def login(
+    credentials: Annotated[UserCredentials, Depends(_credentials)],
+    request: Request,
+    response: Response,
+    db: DbSession,
+    settings: AppSettings,
+) -> Token:
+    token = sign_in(request, db, settings, credentials.username, credentials.password)
+    set_session(response, request, settings, token)
     return Token(access_token=token)

@@ -260,7 +260,12 @@ def upload_file(
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
 def get_document(document_id: uuid.UUID, user: Viewer, db: DbSession) -> Response:
-    return json_response(_document_out(db, user, _document(db, user, document_id)))
+    return json_response(document_details(db, user, document_id))
+
+
+def document_details(db: Session, user: User, document_id: uuid.UUID) -> DocumentOut:
+    """The document as the user sees it (404 if they may not), with its versions and pages."""
+    return _document_out(db, user, _document(db, user, document_id))
 
 
 @router.get("/documents/{document_id}/versions", response_model=list[VersionListItem])

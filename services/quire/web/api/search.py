@@ -57,7 +57,7 @@ def search_get(
 ) -> Response:
     """Upstream's search: ``q`` in the query language, one page of documents and folders."""
     body = SearchBody(q=q, page_number=page_number, page_size=page_size, sort=sort, order=order)
-    return json_response(_search(db, settings, user, body))
+    return json_response(search_results(db, settings, user, body))
 
 
 @router.post("/", response_model=SearchResults)
@@ -68,10 +68,13 @@ def search_post(user: Searcher, db: DbSession, settings: AppSettings, body: Sear
             access.find(db, user, body.folder_id, Folder)
         except access.NotVisible:
             raise not_found() from None
-    return json_response(_search(db, settings, user, body))
+    return json_response(search_results(db, settings, user, body))
 
 
-def _search(db: Session, settings: AppSettings, user: User, body: SearchBody) -> SearchResults:
+def search_results(
+    db: Session, settings: AppSettings, user: User, body: SearchBody
+) -> SearchResults:
+    """The page of results ``body`` asks for, as the user may see them (400/503 as HTTP errors)."""
     tree = _query_tree(db, user, body)
     principals = access.principals_for_user(db, user)
     try:

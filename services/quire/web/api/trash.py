@@ -21,6 +21,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Response, status
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from quire.core import ownership, scopes
 from quire.core.models import User
@@ -62,9 +63,16 @@ def list_trash(
     order_by: OrderBy | None = "-updated_at",
 ) -> Response:
     # Moving a node into the trash updates it: "-updated_at" is "most recently deleted first".
+    return json_response(trash_page(db, user, order_by, params))
+
+
+def trash_page(
+    db: Session, user: User, order_by: OrderBy | None, params: PageParams
+) -> Paginated[ListItem]:
+    """One page of the trashes the user owns (their own and their groups')."""
     # No trash folder (never, but for a half-made user) must not mean "parent_id IS NULL".
     trashes = ownership.trash_folders(db, user.id) or [uuid.UUID(int=0)]
-    return json_response(children_page(db, user, trashes, order_by, params))
+    return children_page(db, user, trashes, order_by, params)
 
 
 @router.post("/trash/restore", response_model=list[uuid.UUID])
