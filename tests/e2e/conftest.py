@@ -98,7 +98,8 @@ def context(
     ctx = browser.new_context(
         base_url=server.base, locale="en-US", viewport={"width": 1280, "height": 860}
     )
-    ctx.set_default_timeout(15_000)
+    # A busy CI machine draws previews slowly: waits are generous, the timings have their own test.
+    ctx.set_default_timeout(30_000)
     yield ctx
     ctx.close()
 

@@ -88,7 +88,11 @@ def test_sign_in_upload_view_tag_folder_trash_sign_out(page: Page, pdfs: list[Pa
         "() => document.querySelector('.page img').complete"
         " && document.querySelector('.page img').naturalWidth > 0"
     )
-    assert first_page.bounding_box()["width"] > width * 1.4
+    # The zoom may be drawn a frame later than the image completes: wait for it, do not race it.
+    page.wait_for_function(
+        "(width) => document.querySelector('.page img').getBoundingClientRect().width > width",
+        arg=width * 1.4,
+    )
     page.get_by_role("button", name="Fit width").click()
     expect(page.locator("#zoom-level")).to_have_text("100%")
     page.get_by_text("Text of page 1").click()

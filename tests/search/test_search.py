@@ -6,6 +6,7 @@ The same tests run on every engine (see conftest): the engines must agree.
 import pytest
 
 from quire.core.scopes import PAGE_VIEW
+from tests.helpers.nodes import make_folder
 from tests.helpers.sharing import VIEWER, make_role, share
 from tests.helpers.statements import statements
 
@@ -159,7 +160,7 @@ def test_folders_are_found_by_title(search, alice):
 def test_a_search_answer_costs_the_same_statements_whatever_its_page_holds(search, alice, bob, db):
     """Issue 16: the hits are read as rows in a fixed number of statements (the hits with
     their tags, the caller's access, the trash, the matched pages), not one per hit, tag or
-    page; for the owner and for a grantee, whose hits' parents are checked too."""
+    page; for the owner and for a grantee, who sees a hit's parent only through a share."""
     documents = [
         search.upload(alice, f"Ledger {number}", [f"ledger page {number}", "ledger totals"])
         for number in range(6)
@@ -169,7 +170,14 @@ def test_a_search_answer_costs_the_same_statements_whatever_its_page_holds(searc
         assert response.status_code == 200, response.text
     role = make_role(alice, "ledger viewer", VIEWER | {PAGE_VIEW})
     share(alice, [document["id"] for document in documents], [role], user_ids=[bob.user.id])
+    books = make_folder(alice, "Books")
+    in_books = search.upload(alice, "Bound ledger", ["bound"], parent_id=books["id"])
+    share(alice, [books["id"]], [role], user_ids=[bob.user.id])
     search.run_indexer()
+    # Through a shared folder, bob sees the hit's parent: the folder is his to see.
+    (bound,) = search.get(bob, "bound")["items"]
+    assert bound["id"] == in_books["id"]
+    assert bound["parent_id"] == books["id"]
 
     for account in (alice, bob):
         counts = []

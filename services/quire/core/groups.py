@@ -56,10 +56,10 @@ def create_group(
     Raises ``GroupNameTaken``."""
     group = Group(name=name, roles=roles)
     session.add(group)
-    _flush_name(session, name)
+    _write_name(session, name)
     if with_special_folders:
         add_special_folders(session, group, by)
-    _commit_name(session, name)
+    _write_name(session, name, commit=True)
     return group
 
 
@@ -80,7 +80,7 @@ def update_group(
         group.name = name
     if roles is not None:
         group.roles = roles
-    _flush_name(session, group.name)
+    _write_name(session, group.name)
     keys: list[PurePosixPath] = []
     if special_folders:
         add_special_folders(session, group, by)
@@ -138,17 +138,13 @@ def _remove_special_folders(
     return remove_subtrees(session, storage, roots) if roots else []
 
 
-def _flush_name(session: Session, name: str) -> None:
+def _write_name(session: Session, name: str, *, commit: bool = False) -> None:
+    """Flush (or commit) what is pending; a unique-name violation is ``GroupNameTaken``."""
     try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise GroupNameTaken(name) from exc
-
-
-def _commit_name(session: Session, name: str) -> None:
-    try:
-        session.commit()
+        if commit:
+            session.commit()
+        else:
+            session.flush()
     except IntegrityError as exc:
         session.rollback()
         raise GroupNameTaken(name) from exc

@@ -3,8 +3,9 @@
 The engine filtered by the caller's principals as the index knew them; the database has the
 last word: a share revoked or a node deleted a moment ago (before the indexer caught up) shows
 nothing. Everything is read as rows in a handful of statements whatever the page holds: the
-hits and their tags, the caller's access to them, the trash, the parents a grantee may see,
-the matched pages' ids (issue 16: this was most of the search API's time over its engine's).
+hits and their tags, the caller's access to them (which also says whether a grantee may see a
+hit's parent), the trash, the matched pages' ids (issue 16: this was most of the search API's
+time over its engine's, and each statement is a round trip on a database server).
 """
 
 from __future__ import annotations
@@ -69,14 +70,6 @@ def shown_hits(db: Session, user: User, results: Results) -> list[SearchHit]:
     owned = [node_id for node_id, node_access in granted.items() if node_access.owned]
     for node_id in access.trashed_ids(db, owned) if owned else ():
         del granted[node_id]
-    # A grantee does not learn the ids of the owner's folders above a share: a parent is
-    # shown only if they may see it.
-    foreign_parents = {
-        node.parent_id
-        for node in nodes.values()
-        if node.id in granted and not granted[node.id].owned and node.parent_id
-    }
-    seen_parents = access.visible_ids(db, user, foreign_parents) if foreign_parents else set()
     reads_pages = scopes.PAGE_VIEW in user_scopes(user)
     versions = _matched_pages(db, [hit for hit in results.hits if hit.node_id in granted])
     shown = []
@@ -84,7 +77,9 @@ def shown_hits(db: Session, user: User, results: Results) -> list[SearchHit]:
         node, node_access = nodes.get(hit.node_id), granted.get(hit.node_id)
         if node is None or node_access is None:
             continue
-        parent_seen = node_access.owned or node.parent_id in seen_parents
+        # A grantee does not learn the ids of the owner's folders above a share: the parent
+        # is shown when the share they see the hit through is above it (as in listings).
+        parent_seen = node_access.owned or node_access.root_id != node.id
         readable = reads_pages and node_access.allows(scopes.PAGE_VIEW)
         shown.append(_shown(hit, node, versions.get(node.id), parent_seen, readable))
     return shown
@@ -149,46 +144,33 @@ def _hit_nodes(db: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, _HitNode]:
 
 def _matched_pages(db: Session, hits: Iterable[Hit]) -> dict[uuid.UUID, _Version]:
     """Each hit document's newest version with a file (what was indexed): its page count and
-    the ids of its matched pages, not of all its pages."""
+    the ids of its matched pages, not of all its pages; one statement."""
     numbers = {hit.node_id: {page.number for page in hit.pages} for hit in hits}
     if not numbers:
         return {}
-    connection = db.connection()
-    newest = connection.execute(_newest_versions_statement(), {"ids": list(numbers)}).all()
-    pairs = [(version_id, n) for version_id, document_id, _ in newest for n in numbers[document_id]]
-    page_ids: dict[tuple[uuid.UUID, int], uuid.UUID] = {}
-    if pairs:
-        versions = [version_id for version_id, _, _ in newest]
-        rows = connection.execute(_pages_statement(), {"versions": versions, "pairs": pairs})
-        page_ids = {(version_id, number): page_id for version_id, number, page_id in rows}
-    return {
-        document_id: _Version(
-            page_count,
-            {
-                n: page_ids[version_id, n]
-                for n in numbers[document_id]
-                if (version_id, n) in page_ids
-            },
-        )
-        for version_id, document_id, page_count in newest
-    }
-
-
-@cache
-def _newest_versions_statement() -> Select[Any]:
-    versions = DocumentVersion.__table__
-    newest = newest_with_file(bindparam("ids", expanding=True))
-    return select(versions.c.id, versions.c.document_id, versions.c.page_count).join(
-        newest,
-        (newest.c.document_id == versions.c.document_id) & (newest.c.number == versions.c.number),
+    pairs = [(document_id, n) for document_id, wanted in numbers.items() for n in wanted]
+    rows = db.connection().execute(
+        _matched_pages_statement(), {"ids": list(numbers), "pairs": pairs}
     )
+    versions: dict[uuid.UUID, _Version] = {}
+    for document_id, page_count, number, page_id in rows:
+        version = versions.setdefault(document_id, _Version(page_count, {}))
+        if page_id is not None:
+            version.page_ids[number] = page_id
+    return versions
 
 
 @cache
-def _pages_statement() -> Select[Any]:
-    pages = Page.__table__
-    # The versions' IN as well: SQLite walks the whole table for a row-value IN alone.
-    return select(pages.c.document_version_id, pages.c.number, pages.c.id).where(
-        pages.c.document_version_id.in_(bindparam("versions", expanding=True)),
-        tuple_(pages.c.document_version_id, pages.c.number).in_(bindparam("pairs", expanding=True)),
+def _matched_pages_statement() -> Select[Any]:
+    versions, pages = DocumentVersion.__table__, Page.__table__
+    newest = newest_with_file(bindparam("ids", expanding=True))
+    matched = tuple_(versions.c.document_id, pages.c.number).in_(bindparam("pairs", expanding=True))
+    return (
+        select(versions.c.document_id, versions.c.page_count, pages.c.number, pages.c.id)
+        .join(
+            newest,
+            (newest.c.document_id == versions.c.document_id)
+            & (newest.c.number == versions.c.number),
+        )
+        .outerjoin(pages, (pages.c.document_version_id == versions.c.id) & matched)
     )
