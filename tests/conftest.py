@@ -247,6 +247,17 @@ def bob(make_account) -> Account:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def carol(make_account) -> Account:  # type: ignore[no-untyped-def]
+    return make_account("carol")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def dave(make_account) -> Account:  # type: ignore[no-untyped-def]
+    """In the group tests, a member of no group."""
+    return make_account("dave")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
 def all_rows(db: Database) -> Callable[[], dict[str, list[str]]]:
     """Every row of every table, to show that a refused request changed nothing."""
 

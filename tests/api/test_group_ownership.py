@@ -13,17 +13,6 @@ from tests.helpers.nodes import children, make_document, make_folder
 GROUP_DETAILS = {"id", "name", "home_folder_id", "inbox_folder_id"}
 
 
-@pytest.fixture
-def carol(make_account):
-    return make_account("carol")
-
-
-@pytest.fixture
-def dave(make_account):
-    """Not a member of any group."""
-    return make_account("dave")
-
-
 def make_group(admin, name, members=(), **body):
     response = admin.client.post("/api/groups/", json={"name": name, **body})
     assert response.status_code == 201, response.text

@@ -18,11 +18,6 @@ from tests.helpers.nodes import children, make_document, make_folder
 from tests.helpers.sharing import EDITOR, SHARER, VIEWER, make_role, share
 
 
-@pytest.fixture
-def carol(make_account):
-    return make_account("carol")
-
-
 def revoke(account, node_ids, user_ids=(), group_ids=(), role_ids=()):
     body = {
         "node_ids": list(node_ids),

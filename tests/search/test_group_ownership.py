@@ -18,16 +18,6 @@ from tests.search.test_trash import file_paths, indexed, run_all
 
 
 @pytest.fixture
-def carol(make_account):
-    return make_account("carol")
-
-
-@pytest.fixture
-def dave(make_account):
-    return make_account("dave")
-
-
-@pytest.fixture
 def staff(alice, bob, carol):
     return make_group(alice, "staff", [bob, carol], with_special_folders=True)
 

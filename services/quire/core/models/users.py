@@ -36,18 +36,11 @@ groups_roles = Table(
 )
 
 
-class User(Base):
-    __tablename__ = "users"
+class _SpecialFolders:
+    """A user's home, inbox and trash, and those of a group made ``with_special_folders``:
+    what is placed in them is their owner's, a group's for every member (core/ownership.py).
+    Set right after the owner's row exists: the folders point back at their owner."""
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    username: Mapped[str] = mapped_column(String(150), unique=True)
-    email: Mapped[str] = mapped_column(String(254), default="")
-    first_name: Mapped[str] = mapped_column(String(150), default="")
-    last_name: Mapped[str] = mapped_column(String(150), default="")
-    password: Mapped[str] = mapped_column(String(255))
-    is_superuser: Mapped[bool] = mapped_column(default=False)
-    is_active: Mapped[bool] = mapped_column(default=True)
-    # Set right after the user row exists: the folders point back at their owner.
     home_folder_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("nodes.id", use_alter=True, ondelete="SET NULL")
     )
@@ -58,6 +51,19 @@ class User(Base):
     trash_folder_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("nodes.id", use_alter=True, ondelete="SET NULL")
     )
+
+
+class User(_SpecialFolders, Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    first_name: Mapped[str] = mapped_column(String(150), default="")
+    last_name: Mapped[str] = mapped_column(String(150), default="")
+    password: Mapped[str] = mapped_column(String(255))
+    is_superuser: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # The scopes its roles and its groups' roles grant, space-separated, when the statement that
@@ -66,27 +72,16 @@ class User(Base):
 
     groups: Mapped[list[Group]] = relationship(secondary=users_groups, back_populates="users")
     roles: Mapped[list[Role]] = relationship(secondary=users_roles)
-    home_folder: Mapped[Folder | None] = relationship(foreign_keys=[home_folder_id])
-    inbox_folder: Mapped[Folder | None] = relationship(foreign_keys=[inbox_folder_id])
+    home_folder: Mapped[Folder | None] = relationship(foreign_keys="User.home_folder_id")
+    inbox_folder: Mapped[Folder | None] = relationship(foreign_keys="User.inbox_folder_id")
 
 
-class Group(Base):
+class Group(_SpecialFolders, Base):
     __tablename__ = "groups"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(150), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # A group made ``with_special_folders`` owns a home, an inbox and a trash, as a user does:
-    # what is placed in them is the group's, and every member owns it (core/ownership.py).
-    home_folder_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("nodes.id", use_alter=True, ondelete="SET NULL")
-    )
-    inbox_folder_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("nodes.id", use_alter=True, ondelete="SET NULL")
-    )
-    trash_folder_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("nodes.id", use_alter=True, ondelete="SET NULL")
-    )
 
     users: Mapped[list[User]] = relationship(secondary=users_groups, back_populates="groups")
     roles: Mapped[list[Role]] = relationship(secondary=groups_roles)

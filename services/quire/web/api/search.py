@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy.orm import Session
 
 from quire.core import access, scopes
-from quire.core.models import Folder, User
+from quire.core.models import User
 from quire.search.backend import (
     MAX_RESULT_WINDOW,
     ResultWindowExceeded,
@@ -28,7 +28,7 @@ from quire.search.engines import engine_for
 from quire.search.model import custom_field_types
 from quire.search.query import Node as QueryNode
 from quire.search.query import QuerySyntaxError, all_of, parse
-from quire.web.api.common import json_response, not_found
+from quire.web.api.common import folder_access, json_response
 from quire.web.api.search_hits import shown_hits
 from quire.web.api.search_schemas import (
     MAX_SEARCH_PAGE_NUMBER,
@@ -64,10 +64,7 @@ def search_get(
 def search_post(user: Searcher, db: DbSession, settings: AppSettings, body: SearchBody) -> Response:
     """The query string and structured filters (tags, types, custom fields, dates, folder)."""
     if body.folder_id is not None:
-        try:
-            access.find(db, user, body.folder_id, Folder)
-        except access.NotVisible:
-            raise not_found() from None
+        folder_access(db, user, body.folder_id)
     return json_response(search_results(db, settings, user, body))
 
 
