@@ -19,6 +19,9 @@ import pytest
 from tests.processes import Served, clean_env, quire_serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+# A busy CI machine answers slowly: assertions wait as long as the browser's actions do (30 s,
+# the context's default below; expect's own default is 5 s). The timings have their own test.
+playwright_api.expect.set_options(timeout=30_000)
 
 CHROMIUM = Path(os.environ.get("QUIRE_E2E_CHROMIUM", "/usr/bin/chromium"))
 # What Chromium needs here: run as root in a container, no GPU, and no calls home (the network
