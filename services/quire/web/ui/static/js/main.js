@@ -13,3 +13,15 @@ if (document.querySelector('[data-upload-target]')) {
 if (document.querySelector('.document-page')) {
   import('./document.js').then((module) => module.init());
 }
+if (document.getElementById('folder-tree')) {
+  import('./tree.js').then((module) => module.init());
+}
+if (document.getElementById('share-dialog')) {
+  import('./sharing.js').then((module) => module.init());
+}
+if (document.getElementById('panels')) {
+  import('./commander.js').then((module) => module.init());
+}
+if (document.querySelector('form[data-api-form], [data-api-call]')) {
+  import('./admin.js').then((module) => module.init());
+}
