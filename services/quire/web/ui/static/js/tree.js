@@ -43,23 +43,32 @@ function treeItem(folder) {
   return item;
 }
 
+// An item's subfolders being read: a second key press while they load waits for the same read.
+const loading = new WeakMap();
+
+async function load(item) {
+  item.setAttribute('aria-busy', 'true');
+  try {
+    const folders = await subfolders(item.dataset.id);
+    const group = document.createElement('ul');
+    group.setAttribute('role', 'group');
+    group.append(...folders.map(treeItem));
+    item.append(group);
+    // A folder without subfolders is a leaf: no expanded state at all (APG).
+    if (!folders.length) item.removeAttribute('aria-expanded');
+  } finally {
+    item.removeAttribute('aria-busy');
+    loading.delete(item);
+  }
+}
+
 async function expand(item) {
   if (item.getAttribute('aria-expanded') === 'true') return;
-  let group = item.querySelector(':scope > ul');
-  if (!group) {
-    item.setAttribute('aria-busy', 'true');
-    try {
-      const folders = await subfolders(item.dataset.id);
-      group = document.createElement('ul');
-      group.setAttribute('role', 'group');
-      group.append(...folders.map(treeItem));
-      item.append(group);
-      if (!folders.length) item.removeAttribute('aria-expanded');
-    } finally {
-      item.removeAttribute('aria-busy');
-    }
+  if (!item.querySelector(':scope > ul')) {
+    if (!loading.has(item)) loading.set(item, load(item));
+    await loading.get(item);
   }
-  group.hidden = false;
+  item.querySelector(':scope > ul').hidden = false;
   if (item.hasAttribute('aria-expanded')) item.setAttribute('aria-expanded', 'true');
 }
 
