@@ -66,14 +66,14 @@ def test_the_tree_expands_lazily_and_follows_the_keyboard(
     screenshot(page, "folder-tree")
 
     # A group's home opens like any folder, named after the group.
-    page.get_by_role("link", name="Finance: home").click()
+    page.get_by_role("treeitem", name="Finance: home").click()
     expect(page.locator(".breadcrumb [aria-current]")).to_have_text("Finance: home")
     page.get_by_role("button", name="New folder").click()
     page.get_by_label("Folder name").fill("Budgets")
     page.get_by_role("button", name="OK").click()
     expect(page.get_by_role("link", name="Budgets", exact=True)).to_be_visible()
     finance = page.get_by_role("treeitem", name="Finance: home")
-    finance.locator(".tree-toggle").click()
+    finance.locator("xpath=preceding-sibling::span[@class='tree-toggle']").click()
     expect(page.get_by_role("treeitem", name="Budgets")).to_be_visible()
 
 

@@ -1,13 +1,17 @@
-// The sidebar's folder tree, an ARIA tree (WAI-ARIA APG "tree view"): the roots come with the
-// page, a folder's subfolders are read when it is first expanded, from GET /api/nodes/{id} (the
-// API's listing: folders come first, so reading stops at the first document). One item is in
-// the tab order at a time; the arrow keys, Home and End move, Right and Left expand and
-// collapse, Enter opens the folder. The current folder's ancestors are expanded at load.
+// The sidebar's folder tree, an ARIA tree whose items are the folders' links (WAI-ARIA APG's
+// "navigation tree view"): the roots come with the page, a folder's subfolders are read when it
+// is first expanded, from GET /api/nodes/{id} (the API's listing: folders come first, so reading
+// stops at the first document). One item is in the tab order at a time; the arrow keys, Home and
+// End move, Right and Left expand and collapse, Enter opens the folder (it is a link). The
+// current folder's ancestors are expanded at load.
 import { api, format } from './api.js';
 import { words } from './browse_messages.js';
 
 const PAGE_SIZE = 100;
 const tree = () => document.getElementById('folder-tree');
+const ITEM = 'a[role="treeitem"]';
+const nodeOf = (item) => item.closest('li');
+const groupOf = (item) => nodeOf(item).querySelector(':scope > ul');
 
 async function subfolders(folderId) {
   const folders = [];
@@ -20,27 +24,26 @@ async function subfolders(folderId) {
   }
 }
 
-function treeItem(folder) {
-  const item = document.createElement('li');
-  item.setAttribute('role', 'treeitem');
-  item.setAttribute('aria-expanded', 'false');
-  item.tabIndex = -1;
-  item.dataset.id = folder.id;
+function treeNode(folder) {
+  const node = document.createElement('li');
+  node.setAttribute('role', 'none');
+  node.dataset.id = folder.id;
   const row = document.createElement('span');
   row.className = 'tree-row';
   const toggle = document.createElement('span');
   toggle.className = 'tree-toggle';
   toggle.setAttribute('aria-hidden', 'true');
   const link = document.createElement('a');
-  link.id = `tree-label-${folder.id}`;
+  link.setAttribute('role', 'treeitem');
+  link.setAttribute('aria-expanded', 'false');
+  link.setAttribute('aria-owns', `tree-group-${folder.id}`);
   link.href = `/folders/${folder.id}`;
   link.tabIndex = -1;
   link.textContent = folder.title;
-  item.setAttribute('aria-labelledby', link.id);
-  if (folder.id === tree().dataset.current) item.setAttribute('aria-current', 'page');
+  if (folder.id === tree().dataset.current) link.setAttribute('aria-current', 'page');
   row.append(toggle, link);
-  item.append(row);
-  return item;
+  node.append(row);
+  return node;
 }
 
 // An item's subfolders being read: a second key press while they load waits for the same read.
@@ -49,13 +52,17 @@ const loading = new WeakMap();
 async function load(item) {
   item.setAttribute('aria-busy', 'true');
   try {
-    const folders = await subfolders(item.dataset.id);
+    const folders = await subfolders(nodeOf(item).dataset.id);
     const group = document.createElement('ul');
     group.setAttribute('role', 'group');
-    group.append(...folders.map(treeItem));
-    item.append(group);
+    group.id = `tree-group-${nodeOf(item).dataset.id}`;
+    group.append(...folders.map(treeNode));
+    nodeOf(item).append(group);
     // A folder without subfolders is a leaf: no expanded state at all (APG).
-    if (!folders.length) item.removeAttribute('aria-expanded');
+    if (!folders.length) {
+      item.removeAttribute('aria-expanded');
+      item.removeAttribute('aria-owns');
+    }
   } finally {
     item.removeAttribute('aria-busy');
     loading.delete(item);
@@ -64,38 +71,42 @@ async function load(item) {
 
 async function expand(item) {
   if (item.getAttribute('aria-expanded') === 'true') return;
-  if (!item.querySelector(':scope > ul')) {
+  if (!groupOf(item)) {
     if (!loading.has(item)) loading.set(item, load(item));
     await loading.get(item);
   }
-  item.querySelector(':scope > ul').hidden = false;
+  groupOf(item).hidden = false;
   if (item.hasAttribute('aria-expanded')) item.setAttribute('aria-expanded', 'true');
 }
 
 function collapse(item) {
   if (item.getAttribute('aria-expanded') !== 'true') return;
   item.setAttribute('aria-expanded', 'false');
-  item.querySelector(':scope > ul').hidden = true;
+  groupOf(item).hidden = true;
 }
 
-// The items a reader sees, in order: those not inside a collapsed item.
+// The items a reader sees, in order: those not inside a collapsed item's group.
 function visibleItems() {
-  return [...tree().querySelectorAll('[role="treeitem"]')].filter((item) => !item.closest('ul[hidden]'));
+  return [...tree().querySelectorAll(ITEM)].filter((item) => !item.closest('ul[hidden]'));
+}
+
+function makeTabStop(item) {
+  for (const other of tree().querySelectorAll(`${ITEM}[tabindex="0"]`)) other.tabIndex = -1;
+  item.tabIndex = 0;
 }
 
 function focusItem(item) {
   if (!item) return;
-  for (const other of tree().querySelectorAll('[role="treeitem"][tabindex="0"]')) other.tabIndex = -1;
-  item.tabIndex = 0;
+  makeTabStop(item);
   item.focus();
 }
 
 function parentItem(item) {
-  return item.parentElement.closest('[role="treeitem"]');
+  return nodeOf(item).parentElement.closest('li')?.querySelector(`:scope > .tree-row > ${ITEM}`);
 }
 
 function onKey(event) {
-  const item = event.target.closest('[role="treeitem"]');
+  const item = event.target.closest(ITEM);
   if (!item || event.altKey || event.ctrlKey || event.metaKey) return;
   const items = visibleItems();
   const index = items.indexOf(item);
@@ -107,11 +118,10 @@ function onKey(event) {
     End: () => focusItem(items[items.length - 1]),
     ArrowRight: () => {
       if (expanded === 'false') return expand(item);
-      if (expanded === 'true') return focusItem(item.querySelector(':scope > ul > [role="treeitem"]'));
+      if (expanded === 'true') return focusItem(groupOf(item).querySelector(ITEM));
       return undefined;
     },
     ArrowLeft: () => (expanded === 'true' ? collapse(item) : focusItem(parentItem(item))),
-    Enter: () => location.assign(item.querySelector(':scope > .tree-row > a').href),
   };
   const run = keys[event.key];
   if (!run) return;
@@ -130,7 +140,7 @@ function showError(error) {
 function onClick(event) {
   const toggle = event.target.closest('.tree-toggle');
   if (!toggle) return;
-  const item = toggle.closest('[role="treeitem"]');
+  const item = toggle.parentElement.querySelector(ITEM);
   const run = item.getAttribute('aria-expanded') === 'true' ? collapse : expand;
   Promise.resolve(run(item)).catch(showError);
 }
@@ -140,17 +150,15 @@ async function revealCurrent() {
   const path = (tree().dataset.path || '').split(' ').filter(Boolean);
   let scope = tree();
   for (const id of path.slice(0, -1)) {
-    const item = scope.querySelector(`:scope > [role="treeitem"][data-id="${CSS.escape(id)}"]`);
-    if (!item) return;
+    const node = scope.querySelector(`:scope > li[data-id="${CSS.escape(id)}"]`);
+    if (!node) return;
+    const item = node.querySelector(`:scope > .tree-row > ${ITEM}`);
     await expand(item);
-    scope = item.querySelector(':scope > ul');
+    scope = groupOf(item);
     if (!scope) return;
   }
-  const current = tree().querySelector('[aria-current="page"]');
-  if (current) {
-    for (const other of tree().querySelectorAll('[role="treeitem"][tabindex="0"]')) other.tabIndex = -1;
-    current.tabIndex = 0;
-  }
+  const current = tree().querySelector(`${ITEM}[aria-current="page"]`);
+  if (current) makeTabStop(current);
 }
 
 export function init() {
