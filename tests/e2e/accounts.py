@@ -38,7 +38,10 @@ def role(api: httpx.Client, name: str, scopes: list[str]) -> dict[str, Any]:
 
 
 def user(
-    api: httpx.Client, username: str, role_ids: list[str], group_ids: list[str] = ()  # type: ignore[assignment]
+    api: httpx.Client,
+    username: str,
+    role_ids: list[str],
+    group_ids: list[str] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
     body = {
         "username": username,

@@ -78,7 +78,8 @@ def test_groups_with_special_folders_and_their_members(signed_in: Page, api: htt
     page.get_by_role("button", name="Create group").click()
     expect(page.get_by_role("heading", name="Group Accounting")).to_be_visible()
     group = next(g for g in api.get("/api/groups/all").json() if g["name"] == "Accounting")
-    assert group["home_folder_id"] and group["inbox_folder_id"]
+    assert group["home_folder_id"]
+    assert group["inbox_folder_id"]
     role = accounts.role(api, "Accountant", ["node.view"])
     accounts.user(api, "erik", [role["id"]], [group["id"]])
     page.reload()
@@ -217,6 +218,7 @@ def test_a_user_without_administration_scopes_sees_none_of_it(page: Page, plain_
         "/admin/roles/new",
         "/admin/audit-log",
         "/admin/document-types",
+        "/admin/custom-fields/new",
     ):
         response = page.goto(path)
         assert response is not None
@@ -240,3 +242,30 @@ def test_the_administration_speaks_german(browser: Browser, server: Served) -> N
     expect(_field_error(page, "username")).to_be_visible()
     screenshot(page, "admin-de")
     context.close()
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_hostile_names_render_as_text(signed_in: Page, api: httpx.Client) -> None:
+    page = signed_in
+    role = accounts.role(api, HOSTILE, ["node.view"])
+    group = api.post("/api/groups/", json={"name": f"{HOSTILE} group", "role_ids": [role["id"]]})
+    assert group.status_code == 201, group.text
+    account = accounts.user(api, f"{HOSTILE}user", [role["id"]], [group.json()["id"]])
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in (
+        "/admin/users",
+        f"/admin/users/{account['id']}",
+        f"/admin/groups/{group.json()['id']}",
+        "/admin/roles",
+        f"/admin/roles/{role['id']}",
+    ):
+        page.goto(path)
+        expect(page.get_by_text(HOSTILE).first).to_be_visible()
+        assert page.locator("main img[src='x']").count() == 0, path
+    # Its confirmation, made from the name, is text too.
+    page.goto(f"/admin/users/{account['id']}")
+    page.get_by_role("button", name="Deactivate").click()
+    assert dialogs == [f"Deactivate {HOSTILE}user? They can no longer sign in."]

@@ -41,7 +41,9 @@ def test_drag_and_drop_moves_between_panels_and_shows_refusals(
     expect(left_panel.get_by_role("link", name="Contracts")).to_have_count(0)
     expect(page.get_by_role("status")).to_contain_text("Moved: Contracts")
     # Dragged onto a folder in the other panel: into that folder.
-    left_panel.locator("li", has_text="scan.pdf").drag_to(right_panel.locator("li", has_text="Archive"))
+    left_panel.locator("li", has_text="scan.pdf").drag_to(
+        right_panel.locator("li", has_text="Archive")
+    )
     expect(left_panel.get_by_role("link", name="scan.pdf")).to_have_count(0)
     children = api.get(f"/api/nodes/{target['id']}").json()["items"]
     assert [child["title"] for child in children] == ["scan.pdf"]

@@ -39,9 +39,7 @@ def test_the_tree_expands_lazily_and_follows_the_keyboard(
     page.keyboard.press("ArrowDown")
     expect(tree.get_by_role("treeitem", name="Projects")).to_be_focused()
     page.keyboard.press("ArrowRight")
-    expect(tree.get_by_role("treeitem", name="Projects")).to_have_attribute(
-        "aria-expanded", "true"
-    )
+    expect(tree.get_by_role("treeitem", name="Projects")).to_have_attribute("aria-expanded", "true")
     page.keyboard.press("ArrowRight")
     expect(tree.get_by_role("treeitem", name="2026")).to_be_focused()
     page.keyboard.press("Enter")
