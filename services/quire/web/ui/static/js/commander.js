@@ -80,6 +80,5 @@ function bindDragging(root) {
 }
 
 export function init() {
-  for (const panel of document.querySelectorAll('.panel')) panel.tabIndex = -1;
   bindDragging(document.getElementById('panels'));
 }

@@ -7,7 +7,8 @@
 import { api, format } from './api.js';
 import { words } from './browse_messages.js';
 
-const PAGE_SIZE = 100;
+// Large pages: a folder of thousands of subfolders is read in a few requests.
+const PAGE_SIZE = 500;
 const tree = () => document.getElementById('folder-tree');
 const ITEM = 'a[role="treeitem"]';
 const nodeOf = (item) => item.closest('li');
