@@ -1,15 +1,15 @@
-"""The browser's pages: home, inbox, a folder, shared with me, the trash, the commander.
+"""The browser's pages: home, inbox, a folder, shared with me, the trash.
 
 Each page reads through the API's own listing functions, called in-process (the same query, the
 same access rule, the same paging), and renders the first screen on the server, so a folder of
 any size opens with one request. New folder, rename, delete, restore and upload are ES modules
 calling the API (``static/js/``).
 
-Beside a folder, a sidebar: the user's home and inbox and their groups' (the API's
-``/users/group-homes`` and ``/group-inboxes``, called in-process), each the root of a folder tree
-that ``tree.js`` expands lazily from ``GET /api/nodes/{id}``. The commander (upstream's dual
-panel) shows two folders side by side; dragging a row onto the other panel moves it with
-``POST /api/nodes/move`` (``commander.js``).
+Beside a folder, a sidebar: the user's home and inbox and their groups' (read by
+``group_folders``, as the API's ``/users/group-homes`` and ``/group-inboxes`` are), each the
+root of a folder tree that ``tree.js`` expands lazily from ``GET /api/nodes/{id}``. The commander
+(upstream's dual panel, ``commander_pages.py``) shows two folders side by side; dragging a row
+onto the other panel moves it with ``POST /api/nodes/move`` (``commander.js``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from quire.web.api import shared_nodes as shared_api
 from quire.web.api.common import accessible
 from quire.web.api.node_views import children_page, full_out
 from quire.web.api.trash import trash_page
-from quire.web.api.users import group_homes, group_inboxes
+from quire.web.api.users import group_folders
 from quire.web.deps import DbSession, require
 from quire.web.ui.listing import SORT_KEYS, ListingState, page_links
 from quire.web.ui.templating import render
@@ -52,10 +52,9 @@ def folder_roots(user: User, db: Session) -> list[FolderRoot]:
     assert user.home_folder_id is not None
     assert user.inbox_folder_id is not None
     roots = [FolderRoot(user.home_folder_id, "home"), FolderRoot(user.inbox_folder_id, "inbox")]
-    for home in group_homes(user, db):
-        roots.append(FolderRoot(home.home_id, "group-home", home.group_name))
-    for inbox in group_inboxes(user, db):
-        roots.append(FolderRoot(inbox.inbox_id, "group-inbox", inbox.group_name))
+    groups = group_folders(db, user)
+    roots += [FolderRoot(g.home_id, "group-home", g.group_name) for g in groups if g.home_id]
+    roots += [FolderRoot(g.inbox_id, "group-inbox", g.group_name) for g in groups if g.inbox_id]
     return roots
 
 
