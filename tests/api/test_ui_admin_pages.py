@@ -146,3 +146,21 @@ def test_the_commander_shows_two_folders_and_falls_back_on_bad_ids(browser, make
     assert "Right panel: Inbox" in page
     # Another user's folder is missing, as everywhere.
     assert browser.get(f"/commander?right={bob.home_id}").status_code == 404
+
+
+def test_without_the_update_scope_a_form_is_shown_but_disabled(browser, make_account):
+    make_account("viewer", scopes=STAFF | {scopes.USER_VIEW, scopes.ROLE_VIEW, scopes.ROLE_UPDATE})
+    other = make_account("other", scopes=STAFF)
+    _sign_in(browser, "viewer")
+    user_page = browser.get(f"/admin/users/{other.id}").text
+    assert '<fieldset class="form-fields" disabled>' in user_page
+    assert ">Save</button>" not in user_page
+    assert "Delete user" not in user_page
+    assert "Deactivate" not in user_page
+    roles = browser.get("/admin/roles").text
+    first_role = re.search(r'href="/admin/roles/([0-9a-f-]{36})"', roles)
+    assert first_role
+    role_page = browser.get(f"/admin/roles/{first_role.group(1)}").text
+    assert '<fieldset class="form-fields">' in role_page
+    assert ">Save</button>" in role_page
+    assert "Delete role" not in role_page
