@@ -73,6 +73,12 @@ def test_the_tree_expands_lazily_and_follows_the_keyboard(
     finance = page.get_by_role("treeitem", name="Finance: home")
     finance.locator("xpath=preceding-sibling::span[@class='tree-toggle']").click()
     expect(page.get_by_role("treeitem", name="Budgets")).to_be_visible()
+    # A folder made while the tree shows the open folder's subfolders appears there too.
+    page.get_by_role("button", name="New folder").click()
+    page.get_by_label("Folder name").fill("Audits")
+    page.get_by_role("button", name="OK").click()
+    expect(page.get_by_role("treeitem", name="Audits")).to_be_visible()
+    expect(finance).to_have_attribute("aria-expanded", "true")
 
 
 def test_the_sidebar_folds_away_on_a_phone(signed_in: Page) -> None:

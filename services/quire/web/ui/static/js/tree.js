@@ -162,8 +162,22 @@ async function revealCurrent() {
   if (current) makeTabStop(current);
 }
 
+// The listing changed (a folder made, renamed, deleted): the open folder's subfolders in the
+// tree are read again, if they had been read.
+async function reloadCurrent() {
+  const item = tree().querySelector(`${ITEM}[aria-current="page"]`);
+  const group = item && groupOf(item);
+  if (!group) return;
+  const wasExpanded = item.getAttribute('aria-expanded') === 'true';
+  group.remove();
+  item.setAttribute('aria-expanded', 'false');
+  item.setAttribute('aria-owns', group.id);
+  if (wasExpanded) await expand(item);
+}
+
 export function init() {
   if (!tree()) return;
+  document.addEventListener('quire:listing-changed', () => { reloadCurrent().catch(showError); });
   tree().addEventListener('keydown', onKey);
   tree().addEventListener('click', onClick);
   // A phone shows the listing first; the folders are one tap away.
