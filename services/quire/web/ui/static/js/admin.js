@@ -2,7 +2,7 @@
 // session's CSRF token, api.js), and each button[data-api-call] sends one request. The API's
 // validation errors (422: a list, each naming its field in `loc`) go beside their fields; a
 // refusal (409: a name taken) beside the form's data-conflict-field, else above the form.
-import { api, ApiError } from './api.js';
+import { api, ApiError, messages } from './api.js';
 
 const words = JSON.parse(document.getElementById('admin-messages')?.textContent || '{}');
 
@@ -107,7 +107,7 @@ async function submit(event) {
   try {
     sent = await send(form.dataset.method, form.dataset.url, bodyOf(form));
   } catch {
-    showErrors(form, 0, { detail: words.network_error || 'network error' });
+    showErrors(form, 0, { detail: messages.network_error });
     return;
   }
   const { response, data } = sent;
