@@ -91,3 +91,28 @@ def test_the_sidebar_folds_away_on_a_phone(signed_in: Page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     screenshot(page, "phone-folder-tree")
+
+
+def test_a_row_dragged_onto_the_tree_moves_there(signed_in: Page, api: httpx.Client) -> None:
+    page = signed_in
+    me = api.get("/api/users/me").json()
+    target = accounts.folder(api, me["home_folder_id"], "Target")
+    accounts.folder(api, target["id"], "Taken")
+    accounts.folder(api, me["home_folder_id"], "Loose")
+    accounts.folder(api, me["home_folder_id"], "Taken")
+    page.goto("/")
+    tree = page.get_by_role("tree", name="Folders")
+    home = tree.get_by_role("treeitem", name="Home", exact=True)
+    home.focus()
+    page.keyboard.press("ArrowRight")
+    drop = tree.get_by_role("treeitem", name="Target")
+    expect(drop).to_be_visible()
+    page.locator("#listing tr", has_text="Loose").drag_to(drop)
+    expect(page.get_by_role("link", name="Loose", exact=True)).to_have_count(0)
+    expect(page.get_by_role("status")).to_contain_text("Moved: Loose")
+    children = api.get(f"/api/nodes/{target['id']}").json()["items"]
+    assert sorted(child["title"] for child in children) == ["Loose", "Taken"]
+    # The API's refusal, in its words; nothing moved.
+    page.locator("#listing tr", has_text="Taken").drag_to(drop)
+    expect(page.get_by_role("status")).to_contain_text("Not moved: Taken:")
+    expect(page.get_by_role("link", name="Taken", exact=True)).to_be_visible()

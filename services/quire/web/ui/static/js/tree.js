@@ -3,9 +3,11 @@
 // is first expanded, from GET /api/nodes/{id} (the API's listing: folders come first, so reading
 // stops at the first document). One item is in the tab order at a time; the arrow keys, Home and
 // End move, Right and Left expand and collapse, Enter opens the folder (it is a link). The
-// current folder's ancestors are expanded at load.
-import { api, format } from './api.js';
+// current folder's ancestors are expanded at load. A row of the folder's listing dragged onto a
+// folder of the tree is moved there by POST /api/nodes/move (the commander's move).
+import { api, ApiError, format, say } from './api.js';
 import { words } from './browse_messages.js';
+import { refreshListing } from './listing.js';
 
 // Large pages: a folder of thousands of subfolders is read in a few requests.
 const PAGE_SIZE = 500;
@@ -175,8 +177,56 @@ async function reloadCurrent() {
   if (wasExpanded) await expand(item);
 }
 
+const DRAG_TYPE = 'application/x-quire-node';
+
+function bindMoves() {
+  document.getElementById('listing-region')?.parentElement.addEventListener('dragstart', (event) => {
+    const row = event.target.closest?.('#listing [data-id][draggable="true"]');
+    if (!row) return;
+    event.dataTransfer.setData(DRAG_TYPE, JSON.stringify({ id: row.dataset.id, title: row.dataset.title }));
+    event.dataTransfer.effectAllowed = 'move';
+  });
+  const unmark = () => { for (const marked of tree().querySelectorAll('.drop-target')) marked.classList.remove('drop-target'); };
+  tree().addEventListener('dragover', (event) => {
+    const item = event.target.closest(ITEM) || event.target.closest('.tree-row')?.querySelector(ITEM);
+    if (!item || ![...event.dataTransfer.types].includes(DRAG_TYPE)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'move';
+    unmark();
+    item.classList.add('drop-target');
+  });
+  tree().addEventListener('dragleave', unmark);
+  tree().addEventListener('drop', async (event) => {
+    const data = event.dataTransfer.getData(DRAG_TYPE);
+    const item = event.target.closest(ITEM) || event.target.closest('.tree-row')?.querySelector(ITEM);
+    unmark();
+    if (!data || !item) return;
+    event.preventDefault();
+    const node = JSON.parse(data);
+    const targetId = nodeOf(item).dataset.id;
+    if (targetId === node.id) return;
+    try {
+      await api('POST', '/api/nodes/move', { source_ids: [node.id], target_id: targetId });
+    } catch (error) {
+      say(format(words.move_failed, { title: node.title, reason: error instanceof ApiError ? error.message : String(error) }));
+      return;
+    }
+    // The target's subfolders are read again when next shown.
+    const group = groupOf(item);
+    if (group) {
+      const wasExpanded = item.getAttribute('aria-expanded') === 'true';
+      group.remove();
+      item.setAttribute('aria-expanded', 'false');
+      if (wasExpanded) await expand(item);
+    }
+    await refreshListing();
+    say(format(words.moved, { title: node.title }));
+  });
+}
+
 export function init() {
   if (!tree()) return;
+  bindMoves();
   document.addEventListener('quire:listing-changed', () => { reloadCurrent().catch(showError); });
   tree().addEventListener('keydown', onKey);
   tree().addEventListener('click', onClick);
