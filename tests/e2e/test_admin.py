@@ -63,7 +63,7 @@ def test_users_are_created_edited_and_deactivated(signed_in: Page, api: httpx.Cl
     assert api.get(f"/api/users/{dora['id']}").json()["email"] == "not an address"
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Deactivate").click()
-    expect(page.get_by_role("button", name="Activate")).to_be_visible()
+    expect(page.get_by_role("button", name="Activate", exact=True)).to_be_visible()
     assert api.get(f"/api/users/{dora['id']}").json()["is_active"] is False
     page.goto("/admin/users")
     expect(page.locator("tr", has_text="dora")).to_contain_text("deactivated")
