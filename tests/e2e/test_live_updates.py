@@ -1,0 +1,74 @@
+"""Live updates without the notifications service: the WebSocket at /ws cannot connect on a
+bare ``quire serve``, so the page polls GET /api/events/ and shows what the events say without
+a reload: OCR started from the viewer finishing, and a folder's listing following along."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import open_document, screenshot
+from tests.samples import pdf_with_text
+
+# Tesseract on a loaded machine: a one-page OCR takes seconds, allow for many.
+OCR_WAIT_MS = 120_000
+
+
+def test_ocr_started_in_the_viewer_shows_its_result_without_a_reload(
+    signed_in: Page, api: httpx.Client
+) -> None:
+    page = signed_in
+    upload = api.post(
+        "/api/documents/upload",
+        files={
+            "file": ("scan.pdf", pdf_with_text(["Quarterly zeppelin report"]), "application/pdf")
+        },
+    )
+    assert upload.status_code == 201, upload.text
+    document_id = upload.json()["id"]
+    open_document(page, f"/documents/{document_id}")
+    expect(page.locator("html")).to_have_attribute("data-live", "polling")
+    # A marker that a reload would lose: the test fails if the page reloads.
+    page.evaluate("() => { window.notReloaded = true; }")
+    status = page.locator("#ocr-status")
+    expect(status).to_have_attribute("data-status", "UNKNOWN")
+    form = page.locator("#ocr-form")
+    expect(form.get_by_label("English (eng)")).to_be_checked()
+    # No language: said beside the button, nothing queued.
+    form.get_by_label("English (eng)").uncheck()
+    form.get_by_role("button", name="Recognise text").click()
+    expect(form.get_by_role("alert")).to_have_text("Choose at least one language.")
+    form.get_by_label("English (eng)").check()
+    form.get_by_label("German (deu)").check()
+    form.get_by_role("button", name="Recognise text").click()
+    expect(status).to_have_attribute("data-status", "RECEIVED")
+    screenshot(page, "ocr-queued")
+    expect(page.locator("#ocr-status")).to_have_attribute(
+        "data-status", "SUCCESS", timeout=OCR_WAIT_MS
+    )
+    expect(page.locator("#ocr-status")).to_contain_text("done")
+    expect(page.locator(".versions li")).to_have_count(2)
+    expect(page.locator(".versions li").first).to_contain_text("OCR (deu+eng)")
+    assert page.evaluate("() => window.notReloaded") is True
+    page.locator("#document-details").scroll_into_view_if_needed()
+    screenshot(page, "ocr-done")
+
+
+def test_a_folder_listing_follows_events_without_a_reload(
+    signed_in: Page, api: httpx.Client
+) -> None:
+    page = signed_in
+    page.goto("/inbox")
+    expect(page.locator("html")).to_have_attribute("data-live", "polling")
+    page.evaluate("() => { window.notReloaded = true; }")
+    upload = api.post(
+        "/api/documents/upload",
+        files={"file": ("arrived.pdf", pdf_with_text(["Arrived"]), "application/pdf")},
+    )
+    assert upload.status_code == 201, upload.text
+    # An event (OCR's, today the only kind) tells the page to read its listing again.
+    started = api.post("/api/tasks/ocr", json={"document_id": upload.json()["id"], "lang": "eng"})
+    assert started.status_code == 200, started.text
+    row = page.locator("#listing tr", has=page.get_by_role("link", name="arrived.pdf", exact=True))
+    expect(row).to_be_visible(timeout=OCR_WAIT_MS)
+    assert page.evaluate("() => window.notReloaded") is True
