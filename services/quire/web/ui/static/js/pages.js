@@ -115,6 +115,7 @@ function openDialog(id, commit) {
   error.hidden = true;
   const submit = async (event) => {
     event.preventDefault();
+    error.hidden = true;
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     try {
