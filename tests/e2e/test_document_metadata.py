@@ -124,3 +124,18 @@ def test_the_viewer_fits_a_phone_and_keeps_its_page_tools(
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     screenshot(page, "phone-document")
+
+
+def test_the_viewers_controls_speak_german(
+    signed_in: Page, api: httpx.Client, invoice: dict[str, Any]
+) -> None:
+    page = signed_in
+    page.context.add_cookies([{"name": "quire_lang", "value": "de", "url": str(api.base_url)}])
+    open_document(page, f"/documents/{invoice['document']['id']}")
+    expect(page.get_by_role("button", name="Text erkennen")).to_be_visible()
+    expect(page.get_by_label("Dokumenttyp")).to_be_visible()
+    expect(page.get_by_role("button", name="Herauslösen …")).to_be_disabled()
+    page.get_by_label("Seite 1 auswählen").check()
+    expect(page.locator("#page-selection-state")).to_have_text("Ausgewählte Seiten: 1")
+    expect(page.get_by_label("Englisch (eng)")).to_be_checked()
+    screenshot(page, "document-de")

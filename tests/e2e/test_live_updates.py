@@ -4,6 +4,9 @@ a reload: OCR started from the viewer finishing, and a folder's listing followin
 
 from __future__ import annotations
 
+import json
+import re
+
 import httpx
 from playwright.sync_api import Page, expect
 
@@ -72,3 +75,49 @@ def test_a_folder_listing_follows_events_without_a_reload(
     row = page.locator("#listing tr", has=page.get_by_role("link", name="arrived.pdf", exact=True))
     expect(row).to_be_visible(timeout=OCR_WAIT_MS)
     assert page.evaluate("() => window.notReloaded") is True
+
+
+def test_the_socket_is_used_when_it_answers_and_resumes_after_a_drop(
+    signed_in: Page, api: httpx.Client
+) -> None:
+    """The notifications service is written beside this UI: until it is merged, Playwright's
+    WebSocket route answers /ws in its place, speaking its fixed wire format."""
+    page = signed_in
+    upload = api.post(
+        "/api/documents/upload",
+        files={"file": ("socket.pdf", pdf_with_text(["Socket"]), "application/pdf")},
+    )
+    assert upload.status_code == 201, upload.text
+    document_id = upload.json()["id"]
+    connections: list[str] = []
+    polled: list[str] = []
+    page.on("request", lambda r: polled.append(r.url) if "/api/events/" in r.url else None)
+
+    def service(socket) -> None:  # type: ignore[no-untyped-def]
+        connections.append(socket.url)
+        after = int(socket.url.rsplit("after=", 1)[1])
+        if len(connections) > 1:
+            return
+        socket.send('{"v":1,"type":"ping"}')
+        socket.send("not json")
+        other = {"document_id": "00000000-0000-0000-0000-000000000000"}
+        for number, payload in ((1, other), (2, {"node_id": document_id, "error": "x"})):
+            event = {"id": after + number, "kind": "ocr.failed", "payload": payload}
+            event["created_at"] = "2026-12-02T12:00:00Z"
+            socket.send(json.dumps({"v": 1, "type": "event", "event": event}))
+        socket.close()
+
+    page.route_web_socket(re.compile(r".*/ws\?after=\d+$"), service)
+    open_document(page, f"/documents/{document_id}")
+    cursor = int(page.locator('meta[name="events-after"]').get_attribute("content"))
+    assert connections[0].endswith(f"/ws?after={cursor}")
+    # The event about this document is heard (the other one is not this page's business).
+    expect(page.locator("#status")).to_contain_text("Text recognition failed.")
+    # Dropped: back on the socket from the last event seen, not polling.
+    expect(page.locator("html")).to_have_attribute("data-live", "socket")
+    for _ in range(40):
+        if len(connections) > 1:
+            break
+        page.wait_for_timeout(250)
+    assert connections[1].endswith(f"/ws?after={cursor + 2}")
+    assert polled == []
