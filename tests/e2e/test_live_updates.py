@@ -11,7 +11,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import open_document, screenshot
-from tests.samples import pdf_with_text
+from tests.samples import pdf_with_text, scanned_pdf
 
 # Tesseract on a loaded machine: a one-page OCR takes seconds, allow for many.
 OCR_WAIT_MS = 120_000
@@ -23,9 +23,7 @@ def test_ocr_started_in_the_viewer_shows_its_result_without_a_reload(
     page = signed_in
     upload = api.post(
         "/api/documents/upload",
-        files={
-            "file": ("scan.pdf", pdf_with_text(["Quarterly zeppelin report"]), "application/pdf")
-        },
+        files={"file": ("scan.pdf", scanned_pdf(["Quarterly zeppelin report"]), "application/pdf")},
     )
     assert upload.status_code == 201, upload.text
     document_id = upload.json()["id"]
@@ -35,6 +33,8 @@ def test_ocr_started_in_the_viewer_shows_its_result_without_a_reload(
     page.evaluate("() => { window.notReloaded = true; }")
     status = page.locator("#ocr-status")
     expect(status).to_have_attribute("data-status", "UNKNOWN")
+    # A scan: no text until OCR has read it.
+    expect(page.get_by_text("No text on page 1 yet.")).to_be_visible()
     form = page.locator("#ocr-form")
     expect(form.get_by_label("English (eng)")).to_be_checked()
     # No language: said beside the button, nothing queued.
@@ -52,6 +52,10 @@ def test_ocr_started_in_the_viewer_shows_its_result_without_a_reload(
     expect(page.locator("#ocr-status")).to_contain_text("done")
     expect(page.locator(".versions li")).to_have_count(2)
     expect(page.locator(".versions li").first).to_contain_text("OCR (deu+eng)")
+    # The new version's pages, with the text OCR read, drawn in place.
+    expect(page.get_by_text("No text on page 1 yet.")).to_have_count(0)
+    page.get_by_text("Text of page 1", exact=True).click()
+    expect(page.locator("#page-1 .page-text")).to_contain_text("zeppelin")
     assert page.evaluate("() => window.notReloaded") is True
     page.locator("#document-details").scroll_into_view_if_needed()
     screenshot(page, "ocr-done")
