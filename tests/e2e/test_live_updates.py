@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from itertools import pairwise
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -125,3 +127,38 @@ def test_the_socket_is_used_when_it_answers_and_resumes_after_a_drop(
         page.wait_for_timeout(250)
     assert connections[1].endswith(f"/ws?after={cursor + 2}")
     assert polled == []
+
+
+HIDDEN_TAB = """
+    window.tabShown = false;
+    Object.defineProperty(document, 'visibilityState', {
+        configurable: true, get: () => (window.tabShown ? 'visible' : 'hidden'),
+    });
+"""
+
+
+def test_a_hidden_tab_does_not_poll_and_failures_slow_the_polling(signed_in: Page) -> None:
+    page = signed_in
+    asked: list[float] = []
+
+    def events(route) -> None:  # type: ignore[no-untyped-def]
+        asked.append(time.monotonic())
+        route.fulfill(status=503, json={"detail": "down for a moment"})
+
+    page.route(re.compile(r".*/api/events/\?after=\d+$"), events)
+    page.add_init_script(HIDDEN_TAB)
+    page.goto("/inbox")
+    expect(page.locator("html")).to_have_attribute("data-live", "polling")
+    page.wait_for_timeout(7000)
+    assert asked == []
+    # Shown again: asked at once, then after 6 s, 12 s (the failures double the wait).
+    page.evaluate(
+        "() => { window.tabShown = true; document.dispatchEvent(new Event('visibilitychange')); }"
+    )
+    for _ in range(200):
+        if len(asked) >= 3:
+            break
+        page.wait_for_timeout(250)
+    assert len(asked) >= 3, asked
+    gaps = [later - earlier for earlier, later in pairwise(asked)]
+    assert 5 < gaps[0] < gaps[1], gaps
