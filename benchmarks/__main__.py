@@ -9,7 +9,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import core, ocr, page_operations, request_path, s3, search, startup, tasks
+from benchmarks import (
+    browser,
+    core,
+    ocr,
+    page_operations,
+    request_path,
+    s3,
+    search,
+    startup,
+    tasks,
+)
 
 
 def main() -> None:
@@ -63,6 +73,7 @@ def main() -> None:
         f" 4 clients on 2 cores. Load average now: {os.getloadavg()[0]:.2f}"
     )
     page_operations.report(console)
+    browser.report(console)
     tasks_table(console, backends)
     ocr.report(console)
     search.report(console)

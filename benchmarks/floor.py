@@ -3,7 +3,8 @@
 - ``GET /ping``: a plain ``def`` answering a constant, what any FastAPI service pays.
 - ``GET /listing/{folder_id}``: a folder listing's page (same page, same order, same columns and
   tags as ``GET /api/nodes/{folder}``) in raw SQL on one pooled connection, counted as the API
-  counts, written out with ``json.dumps``: what serving that page costs without Quire's
+  counts (in the page's statement, or on its own for a page past the end), written out with
+  ``json.dumps``: what serving that page costs without Quire's
   authentication, access rule and schemas. The database is ``QUIRE_BENCH_FLOOR_DB``.
 """
 
@@ -31,7 +32,8 @@ COUNT_SQL = text("SELECT count(*) FROM nodes WHERE parent_id = :folder").bindpar
 PAGE_SQL = text(
     """
     SELECT n.id, n.title, n.ctype, n.parent_id, n.user_id, n.created_at, n.updated_at,
-           d.ocr, d.ocr_status, d.document_type_id, t.name AS tag, t.bg_color, t.fg_color
+           d.ocr, d.ocr_status, d.document_type_id, t.name AS tag, t.bg_color, t.fg_color,
+           (SELECT count(*) FROM nodes WHERE parent_id = :folder) AS total
     FROM (SELECT id FROM nodes WHERE parent_id = :folder
           ORDER BY ctype DESC, title, created_at, id LIMIT :page_size OFFSET :offset) AS page
     JOIN nodes n ON n.id = page.id
@@ -64,17 +66,20 @@ def _json_value(value: Any) -> Any:
 @app.get("/listing/{folder}")
 def listing(folder: uuid.UUID, page_number: int = 1, page_size: int = 50) -> Response:
     with _engine().connect() as connection:
-        total = connection.execute(COUNT_SQL, {"folder": folder}).scalar_one()
         rows = connection.execute(
             PAGE_SQL,
             {"folder": folder, "page_size": page_size, "offset": (page_number - 1) * page_size},
         ).mappings()
         items: dict[str, dict[str, Any]] = {}
+        total = None
         for row in rows:
-            values = {key: _json_value(value) for key, value in row.items()}
+            total = row["total"]
+            values = {key: _json_value(value) for key, value in row.items() if key != "total"}
             item = items.setdefault(values["id"], {**values, "tags": []})
             if values["tag"] is not None:
                 item["tags"].append({k: values[k] for k in ("tag", "bg_color", "fg_color")})
+        if total is None:
+            total = connection.execute(COUNT_SQL, {"folder": folder}).scalar_one()
     body = {
         "page_size": page_size,
         "page_number": page_number,

@@ -133,3 +133,10 @@ def screenshot(page: playwright_api.Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def open_document(page: playwright_api.Page, path: str) -> None:
+    """The document viewer at ``path``, once its ES module has bound its controls (a click
+    before that would do nothing)."""
+    page.goto(path)
+    playwright_api.expect(page.locator(".document-page[data-ready]")).to_be_attached()

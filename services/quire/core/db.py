@@ -10,9 +10,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from select import POLLIN, poll
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, exc
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -85,7 +86,32 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         kwargs["pool_recycle"] = 3600
         if "charset" not in parsed.query:
             url = str(parsed.update_query_dict({"charset": "utf8mb4"}).render_as_string(False))
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _refuse_hung_up)
+    return engine
+
+
+def _refuse_hung_up(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Keep a connection the server has closed from reaching a request.
+
+    An idle pooled connection has nothing to read, unless the server hung up on it (a restart, an
+    idle timeout, a terminated backend): it then sent its farewell or end of file, and the socket
+    reads ready. Asking the socket costs no round trip; ``pool_pre_ping`` cost one per request,
+    0.5-0.8 ms on PostgreSQL here (issue 16). A false alarm (a notice the server sent) costs a
+    fresh connection; raising this error makes the pool discard every connection older than now
+    and connect anew, as a failed pre-ping does.
+    """
+    poller = poll()
+    poller.register(_socket_of(dbapi_connection), POLLIN)
+    if poller.poll(0):
+        raise exc.InvalidatePoolError("the database closed this pooled connection")
+
+
+def _socket_of(dbapi_connection: Any) -> int:
+    fileno = getattr(dbapi_connection, "fileno", None)  # psycopg
+    if fileno is not None:
+        return int(fileno())
+    return int(dbapi_connection._sock.fileno())  # PyMySQL keeps its socket private
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -132,8 +132,9 @@ def children_page(
     title_filter: str | None = None,
 ) -> Paginated[ListItem]:
     """One page of list items of a folder the caller sees (or of several: the trashes of a
-    user and their groups), in two statements whatever the page size: the count, then the page
-    with its columns, tags and shares.
+    user and their groups), in one statement whatever the page size: the page with its columns,
+    tags and shares, each row carrying the count. A page past the end has no row to carry it,
+    and counts in a second statement.
 
     Read as rows, not ORM objects, and validated from dicts: a listing is the UI's most
     frequent request, and loading objects (identity map, polymorphic loading, a query per
@@ -151,12 +152,13 @@ def children_page(
         "offset": params.offset,
     }
     connection = db.connection()  # these read columns, not objects: the ORM's path costs more
-    total = connection.execute(count, values).scalar_one()
+    rows = connection.execute(page, values).all()
+    total = rows[0][-1] if rows else connection.execute(count, values).scalar_one()
     return Paginated[ListItem](
         page_size=params.page_size,
         page_number=params.page_number,
         num_pages=math.ceil(total / params.page_size),
-        items=_list_items(db, user, connection.execute(page, values).all()),
+        items=_list_items(db, user, rows),
     )
 
 
@@ -204,6 +206,9 @@ def _listing_statements(
             tags.c.name.label("tag_name"),
             tags.c.bg_color,
             tags.c.fg_color,
+            # Uncorrelated: every database computes it once per statement, which saves the
+            # count its own round trip (0.5-0.8 ms on PostgreSQL here, issue 16).
+            count.scalar_subquery().label("total"),
         )
         .select_from(page_ids)
         .join(nodes, nodes.c.id == page_ids.c.id)
@@ -223,7 +228,7 @@ def _list_items(db: Session, user: User, rows: Sequence[Row[*tuple[Any, ...]]]) 
     """
     fields: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
-        *node, ocr, ocr_status, type_id, shared, tag, bg, fg = row
+        *node, ocr, ocr_status, type_id, shared, tag, bg, fg, _total = row
         item = fields.get(node[0])
         if item is None:
             item = fields[node[0]] = dict(zip(_NODE_COLUMNS, node, strict=True))

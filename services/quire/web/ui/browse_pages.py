@@ -32,6 +32,7 @@ from quire.web.api.trash import trash_page
 from quire.web.api.users import group_folders
 from quire.web.deps import DbSession, require
 from quire.web.ui.listing import SORT_KEYS, ListingState, page_links
+from quire.web.ui.live import newest_event_id
 from quire.web.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -102,6 +103,8 @@ def _folder_page(request: Request, user: User, db: DbSession, folder_id: uuid.UU
         "root_labels": root_labels(roots),
         "section": section_of(user, details.breadcrumb, group_roots),
         **listing_context(state, listing),
+        # Live updates (live.js) redraw the listing on events after this one.
+        "events_after": newest_event_id(db, user),
     }
     return render(request, "folder.html", context)
 

@@ -14,9 +14,11 @@ export function format(template, values = {}) {
 }
 
 export class ApiError extends Error {
-  constructor(status, reason) {
+  constructor(status, reason, detail) {
     super(reason);
     this.status = status;
+    // The API's "detail" as it came: a 422's list says which item of the body was wrong.
+    this.detail = detail;
   }
 }
 
@@ -50,7 +52,7 @@ export async function api(method, path, body) {
     toSignIn();
   }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, reasonOf(data, response.status));
+  if (!response.ok) throw new ApiError(response.status, reasonOf(data, response.status), data && data.detail);
   return data;
 }
 

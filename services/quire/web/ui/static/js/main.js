@@ -4,24 +4,45 @@ import { decorate } from './decorate.js';
 document.documentElement.classList.add('js');
 decorate(document);
 
+const loading = [];
+function load(module, run) {
+  loading.push(import(module).then(run));
+}
+
 if (document.getElementById('listing-region')) {
-  import('./actions.js').then((module) => module.init());
+  load('./actions.js', (module) => module.init());
 }
 if (document.querySelector('[data-upload-target]')) {
-  import('./upload.js').then((module) => module.init());
+  load('./upload.js', (module) => module.init());
 }
 if (document.querySelector('.document-page')) {
-  import('./document.js').then((module) => module.init());
+  load('./document.js', (module) => module.init());
+}
+if (document.getElementById('filter-tags')) {
+  load('./search.js', (module) => module.init());
 }
 if (document.getElementById('folder-tree')) {
-  import('./tree.js').then((module) => module.init());
+  load('./tree.js', (module) => module.init());
 }
 if (document.getElementById('share-dialog')) {
-  import('./sharing.js').then((module) => module.init());
+  load('./sharing.js', (module) => module.init());
 }
 if (document.getElementById('panels')) {
-  import('./commander.js').then((module) => module.init());
+  load('./commander.js', (module) => module.init());
 }
 if (document.querySelector('form[data-api-form], [data-api-call]')) {
-  import('./admin.js').then((module) => module.init());
+  load('./admin.js', (module) => module.init());
+}
+// A folder's listing follows what happens to documents elsewhere (OCR done, a document added
+// or filed by a path template): re-read once the events of a burst have arrived.
+if (document.getElementById('listing-region')) {
+  let timer;
+  document.addEventListener('quire:event', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => import('./listing.js').then((module) => module.refreshListing()), 500);
+  });
+}
+// Live updates once the page's modules listen: an event arriving earlier would go unheard.
+if (document.querySelector('meta[name="events-after"]')) {
+  Promise.allSettled(loading).then(() => import('./live.js')).then((module) => module.start());
 }
