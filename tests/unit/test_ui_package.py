@@ -11,6 +11,12 @@ REPO = Path(__file__).resolve().parents[2]
 UI = REPO / "services" / "quire" / "web" / "ui"
 
 
+def _globbed(name: str, pattern: str) -> bool:
+    """Whether setuptools' glob takes the file: fnmatch's ``*`` crosses ``/``, a glob's does not
+    (``templates/*.html`` leaves out ``templates/admin/``)."""
+    return fnmatch.fnmatch(name, pattern) and name.count("/") == pattern.count("/")
+
+
 def test_package_data_covers_the_ui() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
     patterns = pyproject["tool"]["setuptools"]["package-data"]["quire"]
@@ -24,5 +30,5 @@ def test_package_data_covers_the_ui() -> None:
         and "__pycache__" not in path.parts
     ]
     assert wanted
-    missing = [name for name in wanted if not any(fnmatch.fnmatch(name, p) for p in patterns)]
+    missing = [name for name in wanted if not any(_globbed(name, pattern) for pattern in patterns)]
     assert not missing, f"add to [tool.setuptools.package-data] in pyproject.toml: {missing}"

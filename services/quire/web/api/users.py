@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from functools import cache
+from typing import Annotated, NamedTuple
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import Select, Uuid, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from quire.core import models, scopes
 from quire.core import users as core_users
-from quire.core.ownership import member_groups
+from quire.core.models.users import users_groups
 from quire.core.security import hash_password
 from quire.core.users import UsernameTaken, create_user
 from quire.web.api.common import (
@@ -176,15 +177,38 @@ def me(user: Annotated[models.User, require(scopes.USER_ME)]) -> Response:
     return json_response(_out(user))
 
 
-def _my_groups_with(
-    db: Session, user: models.User, column: InstrumentedAttribute[uuid.UUID | None]
-) -> list[tuple[str, uuid.UUID, uuid.UUID]]:
-    rows = db.execute(
-        select(models.Group.name, models.Group.id, column)
-        .where(models.Group.id.in_(member_groups(user.id)), column.is_not(None))
-        .order_by(models.Group.name)
+class GroupFolders(NamedTuple):
+    group_name: str
+    group_id: uuid.UUID
+    home_id: uuid.UUID | None
+    inbox_id: uuid.UUID | None
+
+
+@cache
+def _group_folders_statement() -> Select[str, uuid.UUID, uuid.UUID | None, uuid.UUID | None]:
+    # Built once, with the user as a bound parameter: building it cost more than running it
+    # (the folder pages' sidebar asks on every page, see web/ui/browse_pages.py).
+    member = users_groups.c
+    return (
+        select(
+            models.Group.name,
+            models.Group.id,
+            models.Group.home_folder_id,
+            models.Group.inbox_folder_id,
+        )
+        .join(users_groups, member.group_id == models.Group.id)
+        .where(member.user_id == bindparam("user_id", type_=Uuid))
+        .where(
+            or_(models.Group.home_folder_id.is_not(None), models.Group.inbox_folder_id.is_not(None))
+        )
+        .order_by(models.Group.name, models.Group.id)
     )
-    return [(name, group_id, folder) for name, group_id, folder in rows if folder is not None]
+
+
+def group_folders(db: Session, user: models.User) -> list[GroupFolders]:
+    """The caller's groups that have special folders, by name: one statement."""
+    rows = db.execute(_group_folders_statement(), {"user_id": user.id})
+    return [GroupFolders(name, group_id, home, inbox) for name, group_id, home, inbox in rows]
 
 
 @router.get("/group-homes")
@@ -192,8 +216,11 @@ def group_homes(
     user: Annotated[models.User, require(scopes.NODE_VIEW)], db: DbSession
 ) -> list[UserHome]:
     """The home folders of the caller's groups (those that have one), by group name."""
-    rows = _my_groups_with(db, user, models.Group.home_folder_id)
-    return [UserHome(group_name=name, group_id=gid, home_id=fid) for name, gid, fid in rows]
+    return [
+        UserHome(group_name=row.group_name, group_id=row.group_id, home_id=row.home_id)
+        for row in group_folders(db, user)
+        if row.home_id is not None
+    ]
 
 
 @router.get("/group-inboxes")
@@ -201,8 +228,11 @@ def group_inboxes(
     user: Annotated[models.User, require(scopes.NODE_VIEW)], db: DbSession
 ) -> list[UserInbox]:
     """The inbox folders of the caller's groups (those that have one), by group name."""
-    rows = _my_groups_with(db, user, models.Group.inbox_folder_id)
-    return [UserInbox(group_name=name, group_id=gid, inbox_id=fid) for name, gid, fid in rows]
+    return [
+        UserInbox(group_name=row.group_name, group_id=row.group_id, inbox_id=row.inbox_id)
+        for row in group_folders(db, user)
+        if row.inbox_id is not None
+    ]
 
 
 @router.get("/")

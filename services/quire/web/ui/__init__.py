@@ -17,7 +17,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from quire.web.ui import auth_pages, browse_pages, document_pages, search_pages
+from quire.web.ui import (
+    admin,
+    auth_pages,
+    browse_pages,
+    commander_pages,
+    document_pages,
+    search_pages,
+)
 from quire.web.ui.templating import render
 
 STATIC = Path(__file__).parent / "static"
@@ -27,8 +34,10 @@ _NOT_UI = ("/api/", "/docs", "/redoc", "/openapi.json")
 
 
 def mount_ui(app: FastAPI) -> None:
-    for module in (auth_pages, browse_pages, document_pages, search_pages):
+    for module in (auth_pages, browse_pages, commander_pages, document_pages, search_pages):
         app.include_router(module.router, max_body_size=FORM_BODY_LIMIT)
+    for router in admin.routers():
+        app.include_router(router, max_body_size=FORM_BODY_LIMIT)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 

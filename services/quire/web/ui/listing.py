@@ -21,7 +21,7 @@ ORDERS: tuple[str, ...] = get_args(OrderBy)
 SORT_KEYS = ("title", "ctype", "updated_at", "created_at")
 
 
-def _int(text: str | None, default: int, low: int, high: int) -> int:
+def lenient_int(text: str | None, default: int, low: int, high: int) -> int:
     try:
         value = int(text or "")
     except ValueError:
@@ -41,11 +41,11 @@ class ListingState:
         query = request.query_params
         order = query.get("sort")
         view = query.get("view")
-        size = _int(query.get("size"), DEFAULT_PAGE_SIZE, 1, max(PAGE_SIZES))
+        size = lenient_int(query.get("size"), DEFAULT_PAGE_SIZE, 1, max(PAGE_SIZES))
         return cls(
             order=cast(OrderBy, order) if order in ORDERS else default_order,
             view="grid" if view == "grid" else "list",
-            page=_int(query.get("page"), 1, 1, MAX_PAGE_NUMBER),
+            page=lenient_int(query.get("page"), 1, 1, MAX_PAGE_NUMBER),
             size=size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
         )
 

@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse
 from quire import __version__
 from quire.core.config import Settings
 from quire.web.session import csrf_token
+from quire.web.ui.admin.sections import admin_sections
 from quire.web.ui.i18n import LANGUAGES, request_language, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -77,7 +78,7 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(version=__version__, languages=LANGUAGES)
+    env.globals.update(version=__version__, languages=LANGUAGES, admin_sections=admin_sections)
     # Dates in UTC here; the page's ES module shows them in the reader's time zone.
     env.filters["datetime"] = partial(_datetime, language)
     env.filters["filesize"] = partial(_file_size, language)

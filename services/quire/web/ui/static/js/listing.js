@@ -15,5 +15,7 @@ export async function refreshListing() {
     decorate(adopted);
     // The focused button went with the old listing: keep the keyboard user in the listing.
     if (hadFocus || document.activeElement === document.body) adopted.querySelector('#listing')?.focus();
+    // For what shows the folder elsewhere on the page (the sidebar's tree).
+    document.dispatchEvent(new CustomEvent('quire:listing-changed'));
   }
 }

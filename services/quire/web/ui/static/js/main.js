@@ -21,6 +21,18 @@ if (document.querySelector('.document-page')) {
 if (document.getElementById('filter-tags')) {
   load('./search.js', (module) => module.init());
 }
+if (document.getElementById('folder-tree')) {
+  load('./tree.js', (module) => module.init());
+}
+if (document.getElementById('share-dialog')) {
+  load('./sharing.js', (module) => module.init());
+}
+if (document.getElementById('panels')) {
+  load('./commander.js', (module) => module.init());
+}
+if (document.querySelector('form[data-api-form], [data-api-call]')) {
+  load('./admin.js', (module) => module.init());
+}
 // A folder's listing follows what happens to documents elsewhere (OCR done, a document added
 // or filed by a path template): re-read once the events of a burst have arrived.
 if (document.getElementById('listing-region')) {
