@@ -97,7 +97,7 @@ _ALLOWED_STATEMENTS = (
 
 class _MissingUndefined(Undefined):
     """A value the document lacks: false in ``{% if %}``, replaced by ``default``, and a
-    ``MissingValue`` once printed. An attribute the sandbox refused stays a ``SecurityError``."""
+    ``MissingValue`` once printed (None too: ``cf.get``'s answer for a missing value). An attribute the sandbox refused stays a ``SecurityError``."""
 
     __slots__ = ()
 
@@ -165,7 +165,9 @@ def _str_filter(method: Callable[[str], str]) -> Callable[[object], str]:
 
 
 FILTERS: dict[str, Callable[..., object]] = {
-    "default": lambda value, fallback="": fallback if isinstance(value, Undefined) else value,
+    "default": lambda value, fallback="": (
+        fallback if value is None or isinstance(value, Undefined) else value
+    ),
     "lower": _str_filter(str.lower),
     "upper": _str_filter(str.upper),
     "title": _str_filter(str.title),
@@ -246,6 +248,8 @@ class PathTemplateEnvironment(SandboxedEnvironment):
 
 
 def _finalize(value: object) -> str:
+    if value is None:  # ``document.cf.get('Name')`` of a value the document lacks
+        raise MissingValue("a value printed is missing")
     return _bounded(str(value))
 
 
@@ -287,6 +291,8 @@ def check_template(source: str, field_names: Iterable[str]) -> None:
         if node.ctx == "load" and not known_name:
             raise _at(source, node, f"unknown variable {node.name!r} (use document.…)")
     for getattr_node in tree.find_all(nodes.Getattr):
+        if getattr_node.attr.startswith("_"):
+            raise _at(source, getattr_node, f"no attribute may start with _: {getattr_node.attr!r}")
         if _is_document(getattr_node.node) and getattr_node.attr not in DOCUMENT_ATTRIBUTES:
             known = ", ".join(sorted(DOCUMENT_ATTRIBUTES))
             raise _at(source, getattr_node, f"document has no {getattr_node.attr!r} ({known})")
