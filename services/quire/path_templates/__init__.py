@@ -8,9 +8,6 @@ at start-up. The sandbox is ``sandbox.py``, what a path may name ``paths.py``, t
 """
 
 from quire.core.tasks.registry import register_task_module
-from quire.path_templates.sandbox import TemplateProblem, check_template
-
-__all__ = ["TemplateProblem", "check_template", "register"]
 
 
 def register() -> None:

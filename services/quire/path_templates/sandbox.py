@@ -97,7 +97,8 @@ _ALLOWED_STATEMENTS = (
 
 class _MissingUndefined(Undefined):
     """A value the document lacks: false in ``{% if %}``, replaced by ``default``, and a
-    ``MissingValue`` once printed (None too: ``cf.get``'s answer for a missing value). An attribute the sandbox refused stays a ``SecurityError``."""
+    ``MissingValue`` once printed (None too: ``cf.get``'s answer for a missing value). An
+    attribute the sandbox refused stays a ``SecurityError``."""
 
     __slots__ = ()
 

@@ -31,7 +31,7 @@ from quire.core.definitions import create_document_type as create_type
 from quire.core.definitions import delete_document_type as delete_type
 from quire.core.definitions import update_document_type as update_type
 from quire.core.models.custom_fields import PATH_TEMPLATE_WIDTH
-from quire.path_templates import TemplateProblem, check_template
+from quire.path_templates.sandbox import TemplateProblem, check_template
 from quire.web.api.common import NoNul, PageParams, Paginated, page, page_params
 from quire.web.api.custom_fields import CustomField
 from quire.web.deps import DbSession, require
