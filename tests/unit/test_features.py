@@ -49,7 +49,7 @@ def test_core_alone_knows_only_its_own_tasks_and_local_storage(tmp_path: Path) -
         + """
 from quire.core.storage import UnknownStorageBackend, open_storage
 from quire.core.tasks.registry import load_tasks, spec
-FEATURES = ("quire.s3", "quire.search")
+FEATURES = ("quire.s3", "quire.search", "quire.path_templates")
 try:
     open_storage(settings)
     error = None
