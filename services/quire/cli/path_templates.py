@@ -46,10 +46,11 @@ def apply(
             while True:
                 with database.session() as session:
                     batch = type_batch(session, type_id, after, BATCH_SIZE)
-                for document_id in batch:
-                    with database.session() as session:
+                with database.session() as session:
+                    # A transaction per document; the session shares the type and folders.
+                    for document_id in batch:
                         outcomes[file_document(session, document_id).kind] += 1
-                    progress.advance(bar)
+                        progress.advance(bar)
                 if len(batch) < BATCH_SIZE:
                     break
                 after = str(batch[-1])

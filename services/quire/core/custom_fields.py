@@ -235,11 +235,14 @@ def _store(row: CustomFieldValue, field_type: str, value: object) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def document_fields(session: Session, document: Document) -> list[FieldValue]:
-    """The custom fields of the document's type, in the type's order, with their values."""
+def document_fields(
+    session: Session, document: Document, doc_type: DocumentType | None = None
+) -> list[FieldValue]:
+    """The custom fields of the document's type, in the type's order, with their values
+    (``doc_type``: the document's type, when the caller has it at hand)."""
     if document.document_type_id is None:
         return []
-    doc_type = session.get(DocumentType, document.document_type_id)
+    doc_type = doc_type or session.get(DocumentType, document.document_type_id)
     if doc_type is None:
         return []
     rows = {

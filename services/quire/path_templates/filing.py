@@ -43,6 +43,7 @@ from quire.path_templates.sandbox import (
 )
 
 log = logging.getLogger("quire.path_templates")
+_TYPES = "quire.path_templates.types"
 
 Kind = Literal["moved", "unchanged", "unfiled", "refused", "skipped"]
 
@@ -63,8 +64,8 @@ def file_document(session: Session, document_id: uuid.UUID) -> Outcome:
     document = session.get(Document, document_id)
     if document is None or document.document_type_id is None:
         return Outcome("skipped")
-    doc_type = session.get(DocumentType, document.document_type_id)
-    if doc_type is None or not doc_type.path_template or nodes.in_trash(session, document):
+    doc_type = _document_type(session, document.document_type_id)
+    if doc_type is None or not doc_type.path_template or _in_trash(session, document):
         return Outcome("skipped")
     kind: Kind = "moved"
     try:
@@ -83,13 +84,13 @@ def context(session: Session, document: Document) -> DocumentContext:
     """What the template sees of the document. Text from the document (title, values, tags,
     names) has ``/`` and ``\\`` replaced by ``-`` and control characters dropped: a value never
     adds a level to the path, only the template's own slashes do."""
-    fields = document_fields(session, document)
+    fields = document_fields(session, document, _document_type(session, document.document_type_id))
     values = {
         item.field.name: _safe(item.value) if isinstance(item.value, str) else item.value
         for item in fields
         if item.row is not None
     }
-    doc_type = session.get(DocumentType, document.document_type_id)
+    doc_type = _document_type(session, document.document_type_id)
     return DocumentContext(
         id=str(document.id),
         title=_safe(document.title),
@@ -101,6 +102,29 @@ def context(session: Session, document: Document) -> DocumentContext:
         updated=document.updated_at,
         has_all_cf=len(values) == len(fields),
     )
+
+
+def _document_type(session: Session, type_id: uuid.UUID | None) -> DocumentType | None:
+    """The type, read once per session: a batch's documents share it (a template changed
+    meanwhile queues a re-filing of its own)."""
+    if type_id is None:
+        return None
+    cache: dict[uuid.UUID, DocumentType | None] = session.info.setdefault(_TYPES, {})
+    if type_id not in cache:
+        cache[type_id] = session.get(DocumentType, type_id)
+    return cache[type_id]
+
+
+def _in_trash(session: Session, document: Document) -> bool:
+    """Whether the document lies in a trash folder: the root of its chain of parents is one.
+    (``nodes.in_trash``, reading ids only: no node objects, no tags.)"""
+    node_id, parent_id = document.id, document.parent_id
+    while parent_id is not None:
+        node_id, parent_id = (
+            parent_id,
+            session.scalar(select(Node.parent_id).where(Node.id == parent_id)),
+        )
+    return ownership.is_trash_folder_id(session, node_id)
 
 
 def _safe(value: str) -> str:
@@ -118,20 +142,20 @@ def _place(session: Session, document: Document, target: TargetPath, kind: Kind)
     which: ownership.SpecialFolder = (
         "home_folder_id" if target.root == "home" else "inbox_folder_id"
     )
-    root_id = ownership.special_folder(session, document, which)
-    folder = session.get(Folder, root_id) if root_id is not None else None
-    if folder is None:
+    folder_id = ownership.special_folder(session, document, which)
+    if folder_id is None:
         raise _Refused(f"the owner of the document has no {target.root} folder")
     for title in target.folders:
-        folder = _subfolder(session, folder, title)
+        folder_id = _subfolder(session, folder_id, title)
+    title = _free_title(session, folder_id, document, target.title or document.title)
+    path = str(TargetPath(target.root, target.folders, title))
+    if document.parent_id == folder_id and document.title == title:
+        return Outcome("unchanged", path)
+    folder = session.get_one(Folder, folder_id)
     # Ownership follows the tree, so this holds in the owner's home; checked all the same: a
     # template never moves a document into a folder its owner does not own.
     if not ownership.same_owner(folder, document):
         raise _Refused("the target folder does not belong to the document's owner")
-    title = _free_title(session, folder, document, target.title or document.title)
-    path = str(TargetPath(target.root, target.folders, title))
-    if document.parent_id == folder.id and document.title == title:
-        return Outcome("unchanged", path)
     events.publish(
         session, document.user_id, events.DOCUMENT_FILED, document_id=str(document.id), path=path
     )
@@ -145,27 +169,31 @@ def _place(session: Session, document: Document, target: TargetPath, kind: Kind)
     return Outcome(kind, path)
 
 
-def _subfolder(session: Session, parent: Folder, title: str) -> Folder:
+def _subfolder(session: Session, parent_id: uuid.UUID, title: str) -> uuid.UUID:
     """The folder ``title`` in ``parent``, made if missing (by a concurrent run, maybe)."""
     for attempt in range(2):
-        node = session.scalar(select(Node).where(Node.parent_id == parent.id, Node.title == title))
-        if isinstance(node, Folder):
-            return node
-        if node is not None:
+        found = session.execute(
+            select(Node.id, Node.ctype).where(Node.parent_id == parent_id, Node.title == title)
+        ).first()
+        if found is not None and found.ctype == "folder":
+            folder_id: uuid.UUID = found.id
+            return folder_id
+        if found is not None:
             raise _Refused(f"{title!r} in the path is a document, not a folder")
         try:
-            return nodes.create_folder(session, parent, title)
+            parent = session.get_one(Folder, parent_id)
+            return nodes.create_folder(session, parent, title).id
         except TitleTaken:
             if attempt:
                 raise
     raise AssertionError("unreachable")
 
 
-def _free_title(session: Session, folder: Folder, document: Document, wanted: str) -> str:
+def _free_title(session: Session, folder_id: uuid.UUID, document: Document, wanted: str) -> str:
     """``wanted``, or if another node holds it there, ``wanted`` with the document's suffix."""
     wanted = wanted[:MAX_TITLE]
     suffixed = _suffixed(wanted, document.id)
-    taken = taken_titles(session, folder.id, [wanted, suffixed], ignore={document.id})
+    taken = taken_titles(session, folder_id, [wanted, suffixed], ignore={document.id})
     if wanted not in taken:
         return wanted
     if suffixed not in taken:

@@ -30,10 +30,7 @@ _CHAIN = uuid.UUID("0c5b3f0e-3a51-4d7e-9a0c-6a1d2f9b7e41")
 
 @task(FILE_TASK, queue=FILING_QUEUE)
 def file_documents(ctx: TaskContext, document_ids: list[str]) -> None:
-    outcomes: Counter[str] = Counter()
-    for document_id in document_ids:
-        with ctx.db.session() as session:
-            outcomes[file_document(session, uuid.UUID(document_id)).kind] += 1
+    outcomes = file_batch(ctx, [uuid.UUID(document_id) for document_id in document_ids])
     log.info("documents filed", extra={"outcomes": dict(outcomes)})
 
 
@@ -44,13 +41,20 @@ def refile_type(
     chain = chain or str(ctx.task_id)
     with ctx.db.session() as session:
         batch = type_batch(session, uuid.UUID(type_id), after, BATCH_SIZE)
-    outcomes: Counter[str] = Counter()
-    for document_id in batch:
-        with ctx.db.session() as session:
-            outcomes[file_document(session, document_id).kind] += 1
+    outcomes = file_batch(ctx, batch)
     log.info("type re-filed: a batch", extra={"type_id": type_id, "outcomes": dict(outcomes)})
     if len(batch) == BATCH_SIZE:
         _queue_next(ctx, type_id, str(batch[-1]), chain)
+
+
+def file_batch(ctx: TaskContext, document_ids: list[uuid.UUID]) -> Counter[str]:
+    """File each document in a transaction of its own; one session for them all, so that
+    what they share (their type, the folders they go to) is read once."""
+    outcomes: Counter[str] = Counter()
+    with ctx.db.session() as session:
+        for document_id in document_ids:
+            outcomes[file_document(session, document_id).kind] += 1
+    return outcomes
 
 
 def type_batch(
