@@ -223,7 +223,8 @@ def refusals(db, document_id):
             )
         ).all()
         events = session.scalars(select(Event).where(Event.kind == "document.filing_refused")).all()
-        assert [e.payload["reason"] for e in events] == [e.details["reason"] for e in entries]
+        mine = [e.payload["reason"] for e in events if e.payload["document_id"] == document_id]
+        assert mine == [entry.details["reason"] for entry in entries]
         return [entry.details["reason"] for entry in entries]
 
 
@@ -334,3 +335,22 @@ def test_a_template_is_checked_when_saved(db, alice, invoice_type, all_rows):
     bad = alice.client.patch(type_url, json={"path_template": "{{ document.cf.Total }}"})
     assert bad.status_code == 422
     assert all_rows() == before
+
+
+def test_a_template_too_slow_for_one_document_is_not_run_for_the_rest_of_its_batch(app, db, alice):
+    doc_type = create_type(alice.client, "T")
+    documents = [make_document(alice, f"Bill {n}") for n in range(3)]
+    for document in documents:
+        set_type(alice, document["id"], doc_type["id"])
+    slow = (
+        "{% for i in range(1000) %}{% for j in range(1000) %}{% for k in range(1000) %}"
+        "{% endfor %}{% endfor %}{% endfor %}"
+    )
+    url = f"/api/document-types/{doc_type['id']}"
+    assert alice.client.patch(url, json={"path_template": slow}).status_code == 200
+    assert run_filing(app, db) == 1
+    reasons = [refusals(db, document["id"]) for document in documents]
+    assert [len(r) for r in reasons] == [1, 1, 1]
+    assert sum("another document" in r[0] for r in reasons) == 2
+    assert all("took longer than" in r[0] for r in reasons)
+    assert [path_of(db, d["id"]) for d in documents] == ["Bill 0", "Bill 1", "Bill 2"]

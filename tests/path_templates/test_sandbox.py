@@ -53,6 +53,11 @@ def rendered(source):
             "/home/Pending/",
         ),
         ("/home/{% for tag in document.tags %}{{ tag }}{% endfor %}", "/home/paidtax"),
+        (
+            "/home/{% for t in document.tags %}{{ loop.index }}{{ t }}"
+            "{% if not loop.last %}+{% endif %}{% endfor %}",
+            "/home/1paid+2tax",
+        ),
         ("/home/{{ document.cf['Year'] + 1 }}", "/home/2025"),
     ],
 )
@@ -105,6 +110,7 @@ def test_hostile_or_unknown_is_refused_when_saved(source, message):
         ("{{ ''['__class__'] }}", "unsafe"),
         ("{{ document.title.ljust(1000000000) }}", "unsafe"),
         ("{{ document.cf.items().__iter__ }}", "unsafe"),
+        ("{% for t in document.tags %}{{ loop.cycle('a', 'b') }}{% endfor %}", "unsafe"),
         ("{{ 'x' * 100000 }}", "longer than"),
         ("{{ 10 ** 100000 }}", "exponent"),
         ("{{ '%999999999d' % 1 }}", "% is not available"),

@@ -37,6 +37,7 @@ from quire.path_templates.paths import UNFILED, PathRefused, TargetPath, parse_p
 from quire.path_templates.sandbox import (
     DocumentContext,
     MissingValue,
+    RenderLimit,
     TemplateProblem,
     compile_template,
     render,
@@ -44,6 +45,7 @@ from quire.path_templates.sandbox import (
 
 log = logging.getLogger("quire.path_templates")
 _TYPES = "quire.path_templates.types"
+_TOO_SLOW = "quire.path_templates.too_slow"
 
 Kind = Literal["moved", "unchanged", "unfiled", "refused", "skipped"]
 
@@ -68,12 +70,20 @@ def file_document(session: Session, document_id: uuid.UUID) -> Outcome:
     if doc_type is None or not doc_type.path_template or _in_trash(session, document):
         return Outcome("skipped")
     kind: Kind = "moved"
+    too_slow: dict[str, str] = session.info.setdefault(_TOO_SLOW, {})
     try:
+        if doc_type.path_template in too_slow:
+            raise _Refused(too_slow[doc_type.path_template])
         try:
             text = render(compile_template(doc_type.path_template), context(session, document))
             target = parse_path(text)
         except MissingValue:
             target, kind = UNFILED, "unfiled"
+        except RenderLimit as exc:
+            if "took longer" in exc.reason:
+                # Not a second for each of a batch's documents: the rest are refused at once.
+                too_slow[doc_type.path_template] = f"{exc} (rendering for another document)"
+            raise
         return _place(session, document, target, kind)
     except (TemplateProblem, PathRefused, _Refused, nodes.TreeError, TitleTaken) as exc:
         session.rollback()

@@ -7,8 +7,8 @@ A template is written by a user and rendered by a worker, so it gets nothing it 
   ``range`` of at most ``MAX_RANGE`` numbers; Jinja's other globals (``cycler``, ``joiner``,
   ``namespace``, ``lipsum``, ``dict``) are gone;
 - attributes only of the document context, of ``document.cf`` (``get``, ``keys``, ``values``,
-  ``items``) and of dates (``year``, ``month``, ``day``): no ``__class__``, no string methods
-  such as ``format`` or ``ljust``;
+  ``items``), of dates (``year``, ``month``, ``day``) and of ``loop`` (``index``, ``first``,
+  ``last``, ``length``...): no ``__class__``, no string methods such as ``format`` or ``ljust``;
 - a short list of filters (``FILTERS``), each refusing a result longer than ``MAX_OUTPUT``;
 - statements ``if``, ``for``, ``set`` and ``with`` only: no macros, blocks, includes or imports
   (so no file access and no recursion), no ``{% set %}...{% endset %}`` or filter blocks (they
@@ -37,6 +37,7 @@ from typing import Any
 from jinja2 import Template, TemplateError, TemplateSyntaxError, Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment
 
 MAX_OUTPUT = 4096
@@ -85,6 +86,9 @@ class DocumentContext:
 DOCUMENT_ATTRIBUTES = frozenset(DocumentContext.__dataclass_fields__)
 _MAPPING_METHODS = frozenset({"get", "keys", "values", "items"})
 _DATE_ATTRIBUTES = frozenset({"year", "month", "day"})
+_LOOP_ATTRIBUTES = frozenset(
+    {"index", "index0", "revindex", "revindex0", "first", "last", "length"}
+)
 _ALLOWED_STATEMENTS = (
     nodes.Template,
     nodes.Output,
@@ -230,6 +234,8 @@ class PathTemplateEnvironment(SandboxedEnvironment):
             return attr in _MAPPING_METHODS
         if isinstance(obj, date):
             return attr in _DATE_ATTRIBUTES
+        if isinstance(obj, LoopContext):
+            return attr in _LOOP_ATTRIBUTES
         return False
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
