@@ -46,6 +46,7 @@ from quire.path_templates.sandbox import (
 log = logging.getLogger("quire.path_templates")
 _TYPES = "quire.path_templates.types"
 _TOO_SLOW = "quire.path_templates.too_slow"
+_FOLDERS = "quire.path_templates.folders"
 
 Kind = Literal["moved", "unchanged", "unfiled", "refused", "skipped"]
 
@@ -63,6 +64,13 @@ class _Refused(Exception):
 
 def file_document(session: Session, document_id: uuid.UUID) -> Outcome:
     """File the document by its type's template, committed; see the module's docstring."""
+    outcome = _file(session, document_id)
+    # Even when nothing changed: a batch's session holds no transaction from one to the next.
+    session.commit()
+    return outcome
+
+
+def _file(session: Session, document_id: uuid.UUID) -> Outcome:
     document = session.get(Document, document_id)
     if document is None or document.document_type_id is None:
         return Outcome("skipped")
@@ -155,13 +163,22 @@ def _place(session: Session, document: Document, target: TargetPath, kind: Kind)
     folder_id = ownership.special_folder(session, document, which)
     if folder_id is None:
         raise _Refused(f"the owner of the document has no {target.root} folder")
+    chain = [folder_id]
     for title in target.folders:
         folder_id = _subfolder(session, folder_id, title)
+        chain.append(folder_id)
     title = _free_title(session, folder_id, document, target.title or document.title)
     path = str(TargetPath(target.root, target.folders, title))
     if document.parent_id == folder_id and document.title == title:
         return Outcome("unchanged", path)
-    folder = session.get_one(Folder, folder_id)
+    # The path's folders stay loaded for the batch's next documents, which mostly go to the
+    # same ones (the move's checks walk up from the target; a session keeps only what is
+    # referenced). A batch is short: a folder moved meanwhile is seen by the next batch.
+    kept: dict[uuid.UUID, Folder] = session.info.setdefault(_FOLDERS, {})
+    for chain_id in chain:
+        if chain_id not in kept:
+            kept[chain_id] = session.get_one(Folder, chain_id)
+    folder = kept[folder_id]
     # Ownership follows the tree, so this holds in the owner's home; checked all the same: a
     # template never moves a document into a folder its owner does not own.
     if not ownership.same_owner(folder, document):
