@@ -354,3 +354,25 @@ def test_a_template_too_slow_for_one_document_is_not_run_for_the_rest_of_its_bat
     assert sum("another document" in r[0] for r in reasons) == 2
     assert all("took longer than" in r[0] for r in reasons)
     assert [path_of(db, d["id"]) for d in documents] == ["Bill 0", "Bill 1", "Bill 2"]
+
+
+def test_typed_in_bulk_every_document_is_filed(app, db, alice, invoice_type):
+    documents = [make_document(alice, f"Bill {n}") for n in range(2)]
+    response = alice.client.post(
+        "/api/nodes/bulk/document-type",
+        json={"node_ids": [d["id"] for d in documents], "document_type_id": invoice_type["id"]},
+    )
+    assert response.status_code == 200, response.text
+    assert run_filing(app, db) == 2
+    assert [path_of(db, d["id"]) for d in documents] == ["Unfiled/Bill 0", "Unfiled/Bill 1"]
+    for n, document in enumerate(documents):
+        set_values(alice, document["id"], {"Company": "ACME", "Year": 2020 + n})
+    run_filing(app, db)
+    assert [path_of(db, d["id"]) for d in documents] == [
+        "Invoices/ACME/2020/Bill 0",
+        "Invoices/ACME/2021/Bill 1",
+    ]
+    # A value cleared: back to Unfiled, never Invoices/ACME/Bill 0.
+    set_values(alice, documents[0]["id"], {"Year": None})
+    run_filing(app, db)
+    assert path_of(db, documents[0]["id"]) == "Unfiled/Bill 0"
