@@ -376,3 +376,19 @@ def test_typed_in_bulk_every_document_is_filed(app, db, alice, invoice_type):
     set_values(alice, documents[0]["id"], {"Year": None})
     run_filing(app, db)
     assert path_of(db, documents[0]["id"]) == "Unfiled/Bill 0"
+
+
+def test_a_groups_document_is_filed_in_the_groups_home_not_its_members(app, db, alice, bob):
+    from tests.api.test_group_ownership import make_group
+
+    staff = make_group(alice, "staff", [bob], with_special_folders=True)
+    doc_type = create_type(bob.client, "Memo", path_template="/home/Memos/{{ document.owner }}/")
+    document = make_document(bob, "memo", staff["inbox_folder_id"])
+    set_type(bob, document["id"], doc_type["id"])
+    run_filing(app, db)
+    assert path_of(db, document["id"]) == "Memos/staff/memo"
+    with db.session() as session:
+        node = session.get_one(Node, uuid.UUID(document["id"]))
+        assert str(ancestors(session, node, include_self=False)[0][0]) == staff["home_folder_id"]
+        assert str(node.group_id) == staff["id"]
+    assert bob.client.get(f"/api/nodes/{bob.home_id}").json()["items"] == []
