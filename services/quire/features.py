@@ -8,6 +8,7 @@ its storage backends and task modules only from what is registered here.
 
 from __future__ import annotations
 
+import quire.path_templates
 import quire.s3
 import quire.search
 
@@ -17,3 +18,4 @@ def register_features() -> None:
     registration is, so calling it again (a second app in the same process, tests) is harmless."""
     quire.search.register()
     quire.s3.register()
+    quire.path_templates.register()

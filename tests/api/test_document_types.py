@@ -34,11 +34,11 @@ def test_create_with_ordered_fields_and_read_back(alice):
     total = create_field(alice.client, "Total", "monetary", extra_data={"currency": "EUR"})
     date = create_field(alice.client, "Date", "date")
     doc_type = create_type(
-        alice.client, "Invoice", [date["id"], total["id"]], path_template="/home/{{ id }}"
+        alice.client, "Invoice", [date["id"], total["id"]], path_template="/home/{{ document.id }}"
     )
     assert set(doc_type) == TYPE_KEYS
     assert doc_type["name"] == "Invoice"
-    assert doc_type["path_template"] == "/home/{{ id }}"
+    assert doc_type["path_template"] == "/home/{{ document.id }}"
     assert doc_type["custom_fields"] == [date, total]
     assert doc_type["group_id"] is None
     assert alice.client.get(f"/api/document-types/{doc_type['id']}").json() == doc_type

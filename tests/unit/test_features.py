@@ -49,7 +49,7 @@ def test_core_alone_knows_only_its_own_tasks_and_local_storage(tmp_path: Path) -
         + """
 from quire.core.storage import UnknownStorageBackend, open_storage
 from quire.core.tasks.registry import load_tasks, spec
-FEATURES = ("quire.s3", "quire.search")
+FEATURES = ("quire.s3", "quire.search", "quire.path_templates")
 try:
     open_storage(settings)
     error = None
@@ -94,7 +94,9 @@ def test_register_features_wires_every_feature_once_or_twice(tmp_path: Path) -> 
 from quire.features import register_features
 register_features()
 # Light: the feature packages' heavy parts are imported when first needed.
-light = sorted(m for m in sys.modules if m.startswith(("quire.s3.", "quire.search.")))
+light = sorted(
+    m for m in sys.modules if m.startswith(("quire.s3.", "quire.search.", "quire.path_templates."))
+)
 register_features()  # every entry point may call it; a second call changes nothing
 from quire.core.storage import open_storage
 from quire.core.tasks.registry import load_tasks, spec
@@ -112,11 +114,13 @@ print(json.dumps({
     assert result["tasks"] == {
         "discard_files": "index",
         "empty_trash": "index",
+        "file_by_template": "path_tmpl",
         "index": "index",
         "noop": "previews",
         "ocr": "ocr",
         "previews": "previews",
         "prune_audit_log": "index",
+        "refile_type": "path_tmpl",
         "reindex": "index",
         "s3_sync": "s3",
     }

@@ -349,6 +349,53 @@ def test_a_scan_uploaded_through_web1_is_ocrd_on_the_worker_and_downloads_throug
     assert document_id in found
 
 
+def test_a_typed_document_is_filed_by_its_template_on_the_worker(client, lb_url, auth):
+    """The path_tmpl queue is served: a document given a type and values moves where the
+    type's template says (tests/path_templates: everything else about it)."""
+    company = f"Cluster {int(time.time())}"
+    field = client.post(
+        f"{lb_url}/api/custom-fields/", headers=auth, json={"name": company, "type": "text"}
+    )
+    assert field.status_code == 201, field.text
+    template = f"/home/Filed/{{{{ document.cf['{company}'] }}}}/{{{{ document.title }}}}"
+    doc_type = client.post(
+        f"{lb_url}/api/document-types/",
+        headers=auth,
+        json={"name": company, "custom_field_ids": [field.json()["id"]], "path_template": template},
+    )
+    assert doc_type.status_code == 201, doc_type.text
+    home = client.get(f"{lb_url}/api/users/me", headers=auth).json()["home_folder_id"]
+    document = client.post(
+        f"{lb_url}/api/nodes/",
+        headers=auth,
+        json={"title": "bill", "ctype": "document", "parent_id": home},
+    )
+    assert document.status_code == 201, document.text
+    document_id = document.json()["id"]
+    typed = client.patch(
+        f"{lb_url}/api/documents/{document_id}/type",
+        headers=auth,
+        json={"document_type_id": doc_type.json()["id"]},
+    )
+    assert typed.status_code == 200, typed.text
+    valued = client.patch(
+        f"{lb_url}/api/documents/{document_id}/custom-fields",
+        headers=auth,
+        json=[{"key": company, "value": "ACME"}],
+    )
+    assert valued.status_code == 200, valued.text
+    deadline = time.monotonic() + 120
+    titles: list[str] = []
+    while time.monotonic() < deadline:
+        details = client.get(f"{lb_url}/api/documents/{document_id}", headers=auth)
+        assert details.status_code == 200, details.text
+        titles = [title for _, title in details.json()["breadcrumb"]]
+        if "ACME" in titles:
+            break
+        time.sleep(3)
+    assert titles[-3:] == ["Filed", "ACME", "bill"]
+
+
 def _request_loop(client, url: str, auth, stop: threading.Event, results: list) -> None:
     while not stop.is_set():
         try:

@@ -45,6 +45,11 @@ COMMANDS = (
         "quire.cli.search:search_app",
         "The search index: make it, check it against the database.",
     ),
+    Entry(
+        "path-templates",
+        "quire.cli.path_templates:path_templates_app",
+        "Path templates: file documents by their type's template.",
+    ),
     Entry("s3", "quire.cli.s3:s3_app", "The S3 bucket: check it, reconcile it with the files."),
     Entry(
         "reindex",

@@ -49,6 +49,8 @@ class Action(StrEnum):
     PAGE_UPDATE = "page.update"
     PAGE_MOVE = "page.move"
     PAGE_EXTRACT = "page.extract"
+    # A path template's target was refused (the document stayed); details say why.
+    FILING_REFUSED = "document.filing_refused"
     LOGIN = "auth.login"
     LOGIN_FAILED = "auth.login_failed"
 

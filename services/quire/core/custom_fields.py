@@ -4,6 +4,9 @@ Invariant kept by every writer here: a document has values only for the custom f
 current document type. Changing a document's type drops the values of fields the new type does
 not have; removing a field from a type drops that field's values on the type's documents.
 
+Whatever changes where a document's path template would file it (its type, its values) queues
+it for the path templates worker with ``file_if_templated`` (``core/filing.py``), likewise.
+
 Whatever changes what search would answer about a document (its type, its values, the name of
 one of its fields or of its type) queues the document for the indexer with ``reindex_later`` in
 the same transaction; the functions here do so for the changes they make, and the ``affected_*``
@@ -25,6 +28,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quire.core.filing import file_if_templated
 from quire.core.indexing import reindex_later
 from quire.core.models import CustomField, CustomFieldValue, Document, DocumentType
 from quire.core.models.custom_fields import MONETARY_PRECISION, MONETARY_SCALE, CustomFieldType
@@ -231,11 +235,14 @@ def _store(row: CustomFieldValue, field_type: str, value: object) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def document_fields(session: Session, document: Document) -> list[FieldValue]:
-    """The custom fields of the document's type, in the type's order, with their values."""
+def document_fields(
+    session: Session, document: Document, doc_type: DocumentType | None = None
+) -> list[FieldValue]:
+    """The custom fields of the document's type, in the type's order, with their values
+    (``doc_type``: the document's type, when the caller has it at hand)."""
     if document.document_type_id is None:
         return []
-    doc_type = session.get(DocumentType, document.document_type_id)
+    doc_type = doc_type or session.get(DocumentType, document.document_type_id)
     if doc_type is None:
         return []
     rows = {
@@ -295,6 +302,7 @@ def set_document_values(
     if not changed:
         return
     reindex_later(session, [document.id], user_id=document.user_id)
+    file_if_templated(session, document)
     try:
         session.commit()
     except IntegrityError as exc:  # the unique (document, field): a value inserted meanwhile
@@ -318,6 +326,7 @@ def set_document_type(
     )
     document.document_type_id = new_id
     reindex_later(session, [document.id], user_id=document.user_id)
+    file_if_templated(session, document)
     if commit:
         session.commit()
 

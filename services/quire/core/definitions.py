@@ -20,6 +20,7 @@ from quire.core.custom_fields import (
     documents_with_values,
     drop_values_outside_type,
 )
+from quire.core.filing import refile_type_later
 from quire.core.indexing import reindex_later
 from quire.core.models import CustomField, DocumentType, DocumentTypeField
 from quire.core.models.custom_fields import name_key
@@ -69,12 +70,15 @@ def update_document_type(
     path_template: dict[str, Any] | None = None,
 ) -> None:
     """Rename the type, replace its fields (values of fields it loses go), and with
-    ``path_template`` (``{"value": ...}``, so that None can be set) change its template."""
+    ``path_template`` (``{"value": ...}``, so that None can be set) change its template (the
+    caller checked it: ``quire.path_templates.check_template``); a new template re-files the
+    type's documents (``refile_type_later``)."""
     renamed = name is not None and name != doc_type.name
     if renamed:
         # Search may show a document's type by name. (Asked before any change is flushed.)
         reindex_later(session, documents_of_type(session, doc_type.id), user_id=doc_type.user_id)
     # A name taken meanwhile must fail at the commit (NameTaken), not in an autoflush.
+    lost: set[uuid.UUID] = set()
     with session.no_autoflush:
         if fields is not None:
             lost = {field.id for field in doc_type.custom_fields} - {field.id for field in fields}
@@ -84,8 +88,13 @@ def update_document_type(
         if renamed:
             assert name is not None
             doc_type.rename(name)
-        if path_template is not None:
+        refile = bool(lost)
+        if path_template is not None and path_template["value"] != doc_type.path_template:
             doc_type.path_template = path_template["value"]
+            refile = True
+    if refile:
+        # A new template, or values gone with the fields: its documents may belong elsewhere.
+        refile_type_later(session, doc_type)
     commit_named(session)
 
 

@@ -12,6 +12,9 @@ from quire.core.models.events import Event
 
 OCR_SUCCEEDED = "ocr.succeeded"
 OCR_FAILED = "ocr.failed"
+# The path templates worker moved a document, or refused its template's path.
+DOCUMENT_FILED = "document.filed"
+FILING_REFUSED = "document.filing_refused"
 
 
 def publish(session: Session, user_id: uuid.UUID, kind: str, **payload: Any) -> None:

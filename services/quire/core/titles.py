@@ -80,7 +80,7 @@ def check_move_titles(session: Session, nodes: Iterable[Node], target_id: uuid.U
         raise TitleTaken(sorted(taken)[0])
 
 
-def _split(title: str, keep_extension: bool) -> tuple[str, str]:
+def split_extension(title: str, keep_extension: bool) -> tuple[str, str]:
     """``(stem, extension)``: ``("scan", ".pdf")``; the whole title when it has no extension."""
     if keep_extension:
         head, dot, tail = title.rpartition(".")
@@ -93,7 +93,7 @@ def candidates(title: str, *, keep_extension: bool) -> Iterator[str]:
     """``title``, then ``title (2)``, ``title (3)``... (``name (2).pdf`` for a file's name),
     each within the column's width."""
     yield title
-    stem, extension = _split(title, keep_extension)
+    stem, extension = split_extension(title, keep_extension)
     number = 2
     while True:
         suffix = f" ({number}){extension}"
@@ -105,7 +105,7 @@ def free_title(
     session: Session, parent_id: uuid.UUID, title: str, *, keep_extension: bool = True
 ) -> str:
     """The first title of ``candidates(title)`` that no node in the folder holds."""
-    stem, _ = _split(title, keep_extension)
+    stem, _ = split_extension(title, keep_extension)
     # Every candidate starts with this much of the stem (the suffix takes at most 32 places).
     prefix = stem[: MAX_TITLE - 32]
     query = select(Node.title).where(

@@ -107,7 +107,7 @@ class DocumentType(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(NAME_WIDTH))
     name_key: Mapped[str] = mapped_column(NameKey)
-    # Stored for clients and for the path-template feature, not interpreted yet.
+    # Where its documents are filed (quire.path_templates, docs/path-templates.md).
     path_template: Mapped[str | None] = mapped_column(String(PATH_TEMPLATE_WIDTH))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,9 +1,11 @@
 """``/api/document-types``: each user's document types (Papermerge 3.5 shapes).
 
 A document type has a name (unique per user regardless of case), an optional ``path_template``
-(stored only; path templates are a later feature) and an ordered list of custom fields, given
-as ``custom_field_ids`` and answered as full ``custom_fields``. The fields must be the user's own;
-an id of another user's field is refused exactly like an unknown one (422).
+(docs/path-templates.md: checked when saved, a 422 giving the line of a syntax error or of an
+unknown field; the type's documents are filed by it in the background) and an ordered list of
+custom fields, given as ``custom_field_ids`` and answered as full ``custom_fields``. The fields
+must be the user's own; an id of another user's field is refused exactly like an unknown one
+(422).
 
 Another user's type answers the same 404 as an id that does not exist. Differences from
 upstream: a duplicate name is 409 (upstream 400); removing a field from a type drops that
@@ -29,6 +31,7 @@ from quire.core.definitions import create_document_type as create_type
 from quire.core.definitions import delete_document_type as delete_type
 from quire.core.definitions import update_document_type as update_type
 from quire.core.models.custom_fields import PATH_TEMPLATE_WIDTH
+from quire.path_templates.sandbox import TemplateProblem, check_template
 from quire.web.api.common import NoNul, PageParams, Paginated, page, page_params
 from quire.web.api.custom_fields import CustomField
 from quire.web.deps import DbSession, require
@@ -38,7 +41,18 @@ router = APIRouter(prefix="/document-types", tags=["document-types"])
 TypeName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
 ]
-PathTemplate = Annotated[str, StringConstraints(max_length=PATH_TEMPLATE_WIDTH), NoNul]
+PathTemplate = Annotated[
+    str,
+    StringConstraints(max_length=PATH_TEMPLATE_WIDTH),
+    NoNul,
+    Field(
+        description=(
+            "Where the type's documents are filed, a sandboxed Jinja2 template such as "
+            "`/home/Invoices/{{ document.cf['Company'] }}/{{ document.title }}`: see "
+            "docs/path-templates.md for what a template sees, its filters and its fallbacks."
+        )
+    ),
+]
 FieldIds = Annotated[list[uuid.UUID], Field(max_length=200)]
 
 
@@ -155,6 +169,22 @@ def _own_fields(db: Session, user: models.User, ids: list[uuid.UUID]) -> list[mo
     return [found[field_id] for field_id in ids]
 
 
+def _check_template(template: str | None, fields: list[models.CustomField]) -> None:
+    """A template that cannot render for this type is a 422 saying what and where."""
+    if template is None:
+        return
+    try:
+        check_template(template, [field.name for field in fields])
+    except TemplateProblem as exc:
+        error: dict[str, Any] = {
+            "loc": ["body", "path_template"],
+            "msg": str(exc),
+            "type": "value_error",
+        }
+        error.update(line=exc.line, column=exc.column)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[error]) from None
+
+
 def duplicate(name: str) -> str:
     return f"you already have a document type named {name!r}"
 
@@ -220,6 +250,7 @@ def create_document_type(
     db: DbSession,
 ) -> DocumentType:
     fields = _own_fields(db, user, body.custom_field_ids)
+    _check_template(body.path_template, fields)
     try:
         doc_type = create_type(
             db, user.id, name=body.name, fields=fields, path_template=body.path_template
@@ -242,6 +273,12 @@ def update_document_type(
     if changes.get("custom_field_ids") is not None:
         fields = _own_fields(db, user, changes["custom_field_ids"])
     template = {"value": changes["path_template"]} if "path_template" in changes else None
+    if template is not None or fields is not None:
+        # The template as it will be, against the fields as they will be.
+        _check_template(
+            template["value"] if template is not None else doc_type.path_template,
+            fields if fields is not None else doc_type.custom_fields,
+        )
     try:
         update_type(db, doc_type, name=changes.get("name"), fields=fields, path_template=template)
     except NameTaken as exc:
