@@ -136,6 +136,8 @@ def test_the_acceptance_scenario(
     expect(page.locator(".versions li")).to_have_count(2)
     page.evaluate("() => window.scrollTo(0, 0)")
     screenshot(page, "acceptance-3-document")
+    page.locator("#metadata").scroll_into_view_if_needed()
+    screenshot(page, "acceptance-3-fields")
 
     # Find it by a word of its text, the word highlighted.
     search_until_found(page, "quokka")
