@@ -89,7 +89,7 @@ def test_the_acceptance_scenario(
     page.get_by_role("button", name="New folder").click()
     page.get_by_label("Folder name").fill("Projects")
     page.get_by_role("button", name="OK").click()
-    page.get_by_role("link", name="Projects", exact=True).click()
+    row(page, "Projects").get_by_role("link", name="Projects", exact=True).click()
     expect(page.locator(".breadcrumb [aria-current]")).to_have_text("Projects")
     projects = page.url
     upload(page, files)
@@ -99,7 +99,7 @@ def test_the_acceptance_scenario(
     screenshot(page, "acceptance-1-uploaded")
 
     # Open one; page 3 up and page 1 turned, applied as version 2.
-    page.get_by_role("link", name="report.pdf", exact=True).click()
+    row(page, "report.pdf").get_by_role("link", name="report.pdf", exact=True).click()
     expect(page.locator(".document-page[data-ready]")).to_be_attached()
     expect(page.get_by_role("heading", name="report.pdf")).to_be_visible()
     expect(page.get_by_role("img", name="Page 1 of 3")).to_be_visible()
@@ -160,7 +160,7 @@ def test_the_acceptance_scenario(
     dialog.get_by_role("button", name="Close").click()
     with signed_in_as(browser, server.base, "bob") as bob:
         bob.get_by_role("link", name="Shared with me").click()
-        bob.get_by_role("link", name="Projects", exact=True).click()
+        row(bob, "Projects").get_by_role("link", name="Projects", exact=True).click()
         expect(row(bob, "report.pdf")).to_be_visible()
         expect(row(bob, "notes.pdf")).to_be_visible()
         screenshot(bob, "acceptance-6-bob-shared-with-me")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import open_document, screenshot, sign_in
 from tests.e2e.helpers import row, search_until_found, upload
 from tests.samples import pdf_with_text
 
@@ -245,7 +245,8 @@ def test_pages_are_reordered_rotated_and_applied_as_a_new_version(
         "/api/documents/upload", files={"file": ("pages.pdf", pdf, "application/pdf")}
     )
     assert upload.status_code == 201, upload.text
-    page.goto(f"/documents/{upload.json()['id']}")
+    # Bound controls first: a click before the viewer's module has loaded would be lost.
+    open_document(page, f"/documents/{upload.json()['id']}")
     apply = page.get_by_role("button", name="Apply")
     expect(apply).to_be_disabled()
     # Keyboard: page 3 up -> Alpha, Charlie, Bravo; then drag Bravo before Alpha.
