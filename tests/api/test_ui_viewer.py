@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from quire.core import events
-from quire.core.scopes import PAGE_EXTRACT, PAGE_MOVE, TASK_OCR
-from tests.helpers.sharing import VIEWER, make_role, share
+from quire.core.scopes import PAGE_EXTRACT, PAGE_MOVE, SHARED_NODE_VIEW, TASK_OCR
+from tests.helpers.sharing import SHARER, VIEWER, make_role, share
 from tests.samples import pdf_with_text
 
 
@@ -50,6 +50,8 @@ def test_a_viewer_by_share_is_offered_no_control_its_role_refuses(alice, bob):  
         assert control in owner_page
     assert 'id="type-form"' in owner_page
     assert "Change type" in owner_page
+    assert 'data-action="share"' in owner_page
+    assert 'id="share-dialog"' in owner_page
 
     role = make_role(alice, "reader", VIEWER)
     assert share(alice, [document["id"]], [role], user_ids=[bob.id]).status_code == 204
@@ -59,6 +61,8 @@ def test_a_viewer_by_share_is_offered_no_control_its_role_refuses(alice, bob):  
         assert control not in page.text
     assert 'id="ocr-form"' not in page.text
     assert "Change type" not in page.text
+    assert 'data-action="share"' not in page.text
+    assert 'id="share-dialog"' not in page.text
     # What the controls would call is refused alike: the page offered nothing that works.
     pages = bob.client.get(f"/api/documents/{document['id']}").json()["versions"][-1]["pages"]
     refused = bob.client.post(
@@ -76,12 +80,29 @@ def test_a_viewer_by_share_is_offered_no_control_its_role_refuses(alice, bob):  
 def test_scopes_missing_from_the_users_roles_take_the_controls_away(make_account):  # type: ignore[no-untyped-def]
     from quire.core.scopes import ALL_SCOPES
 
-    limited = make_account(scopes=set(ALL_SCOPES) - {PAGE_EXTRACT, PAGE_MOVE, TASK_OCR})
+    missing = {PAGE_EXTRACT, PAGE_MOVE, TASK_OCR, SHARED_NODE_VIEW}
+    limited = make_account(scopes=set(ALL_SCOPES) - missing)
     document = _document(limited)
     page = limited.client.get(f"/documents/{document['id']}").text
     assert 'data-pages="extract"' not in page
     assert 'data-pages="move"' not in page
     assert 'id="ocr-form"' not in page
+    # Sharing without seeing the shares would be a dialog that can only fail: no button.
+    assert 'data-action="share"' not in page
+    assert 'id="share-dialog"' not in page
+
+
+def test_a_grantee_whose_role_may_share_is_offered_the_share_button(alice, bob):  # type: ignore[no-untyped-def]
+    document = _document(alice)
+    role = make_role(alice, "sharer", SHARER)
+    assert share(alice, [document["id"]], [role], user_ids=[bob.id]).status_code == 204
+    page = bob.client.get(f"/documents/{document['id']}").text
+    assert 'data-action="share"' in page
+    assert 'id="share-dialog"' in page
+    # And what the dialog reads first is his to read.
+    access = bob.client.get(f"/api/shared-nodes/access/{document['id']}")
+    assert access.status_code == 200, access.text
+    assert [user["id"] for user in access.json()["users"]] == [str(bob.id)]
 
 
 def test_types_and_fields_are_escaped(alice):  # type: ignore[no-untyped-def]

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import open_document, screenshot, sign_in
+from tests.e2e.helpers import row, search_until_found, upload
 from tests.samples import pdf_with_text
 
 
@@ -26,16 +27,6 @@ def pdfs(tmp_path: Path) -> list[Path]:
         path.write_bytes(pdf_with_text(pages))
         files.append(path)
     return files
-
-
-def _upload(page: Page, files: list[Path]) -> None:
-    with page.expect_file_chooser() as chooser:
-        page.get_by_role("button", name="Upload files").click()
-    chooser.value.set_files([str(path) for path in files])
-
-
-def _row(page: Page, title: str):  # type: ignore[no-untyped-def]
-    return page.locator("#listing tr", has=page.get_by_role("link", name=title, exact=True))
 
 
 def _thumbnails_loaded(page: Page) -> None:
@@ -54,12 +45,12 @@ def test_sign_in_upload_view_tag_folder_trash_sign_out(page: Page, pdfs: list[Pa
     expect(page.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
 
     page.goto("/inbox")
-    _upload(page, pdfs)
+    upload(page, pdfs)
     uploads = page.locator("#uploads li")
     expect(uploads).to_have_count(2)
     expect(uploads.filter(has_text="Uploaded")).to_have_count(2)
-    expect(_row(page, "invoice.pdf")).to_be_visible()
-    expect(_row(page, "letter.pdf")).to_be_visible()
+    expect(row(page, "invoice.pdf")).to_be_visible()
+    expect(row(page, "letter.pdf")).to_be_visible()
     _thumbnails_loaded(page)
     screenshot(page, "folder-list")
 
@@ -113,25 +104,25 @@ def test_sign_in_upload_view_tag_folder_trash_sign_out(page: Page, pdfs: list[Pa
     page.get_by_role("button", name="New folder").click()
     page.get_by_label("Folder name").fill("Taxes")
     page.get_by_role("button", name="OK").click()
-    expect(_row(page, "Taxes")).to_be_visible()
+    expect(row(page, "Taxes")).to_be_visible()
 
-    _row(page, "Taxes").get_by_role("button", name="Rename Taxes").click()
+    row(page, "Taxes").get_by_role("button", name="Rename Taxes").click()
     page.get_by_label("New name").fill("Taxes 2026")
     page.get_by_role("button", name="OK").click()
-    expect(_row(page, "Taxes 2026")).to_be_visible()
-    expect(_row(page, "Taxes")).to_have_count(0)
+    expect(row(page, "Taxes 2026")).to_be_visible()
+    expect(row(page, "Taxes")).to_have_count(0)
 
-    _row(page, "Taxes 2026").get_by_role("button", name="Move Taxes 2026 to the trash").click()
-    expect(_row(page, "Taxes 2026")).to_have_count(0)
+    row(page, "Taxes 2026").get_by_role("button", name="Move Taxes 2026 to the trash").click()
+    expect(row(page, "Taxes 2026")).to_have_count(0)
     expect(page.get_by_role("status")).to_contain_text("Moved to the trash: Taxes 2026")
 
     page.get_by_role("link", name="Trash").click()
-    expect(_row(page, "Taxes 2026")).to_be_visible()
+    expect(row(page, "Taxes 2026")).to_be_visible()
     screenshot(page, "trash")
-    _row(page, "Taxes 2026").get_by_role("button", name="Restore Taxes 2026").click()
-    expect(_row(page, "Taxes 2026")).to_have_count(0)
+    row(page, "Taxes 2026").get_by_role("button", name="Restore Taxes 2026").click()
+    expect(row(page, "Taxes 2026")).to_have_count(0)
     page.get_by_role("link", name="Home").click()
-    expect(_row(page, "Taxes 2026")).to_be_visible()
+    expect(row(page, "Taxes 2026")).to_be_visible()
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url("/signin")
@@ -173,8 +164,8 @@ def test_files_dropped_anywhere_upload_with_progress_and_reasons(signed_in: Page
     expect(uploads.filter(has_text="notes.txt")).to_contain_text("Not uploaded:")
     expect(uploads.filter(has_text="empty.pdf")).to_contain_text("Not uploaded:")
     expect(page.locator("#uploads li.failed")).to_have_count(2)
-    expect(_row(page, "scan.pdf")).to_be_visible()
-    expect(_row(page, "notes.txt")).to_have_count(0)
+    expect(row(page, "scan.pdf")).to_be_visible()
+    expect(row(page, "notes.txt")).to_have_count(0)
     _thumbnails_loaded(page)
     screenshot(page, "upload-errors")
 
@@ -229,16 +220,9 @@ def test_search_from_the_top_bar_highlights_the_matching_page(
     page.goto("/inbox")
     path = tmp_path / "minutes.pdf"
     path.write_bytes(pdf_with_text(["Agenda", "The zeppelin budget was approved"]))
-    _upload(page, [path])
+    upload(page, [path])
     expect(page.locator("#uploads li.done")).to_have_count(1)
-    box = page.get_by_role("searchbox", name="Search", exact=True)
-    # The index is written by a background task: search until it has caught up.
-    for _ in range(40):
-        box.fill("zeppelin")
-        box.press("Enter")
-        if page.locator(".result").count():
-            break
-        page.wait_for_timeout(250)
+    search_until_found(page, "zeppelin")
     result = page.locator(".result", has=page.get_by_role("link", name="minutes.pdf"))
     expect(result).to_be_visible()
     expect(result.locator(".snippet mark")).to_have_text("zeppelin")
@@ -261,7 +245,8 @@ def test_pages_are_reordered_rotated_and_applied_as_a_new_version(
         "/api/documents/upload", files={"file": ("pages.pdf", pdf, "application/pdf")}
     )
     assert upload.status_code == 201, upload.text
-    page.goto(f"/documents/{upload.json()['id']}")
+    # Bound controls first: a click before the viewer's module has loaded would be lost.
+    open_document(page, f"/documents/{upload.json()['id']}")
     apply = page.get_by_role("button", name="Apply")
     expect(apply).to_be_disabled()
     # Keyboard: page 3 up -> Alpha, Charlie, Bravo; then drag Bravo before Alpha.

@@ -134,6 +134,8 @@ def test_the_viewers_controls_speak_german(
     open_document(page, f"/documents/{invoice['document']['id']}")
     expect(page.get_by_role("button", name="Text erkennen")).to_be_visible()
     expect(page.get_by_label("Dokumenttyp")).to_be_visible()
+    share = page.get_by_role("button", name=f"{invoice['document']['title']} freigeben")
+    expect(share).to_have_text("Freigeben")
     expect(page.get_by_role("button", name="Herauslösen …")).to_be_disabled()
     page.get_by_label("Seite 1 auswählen").check()
     expect(page.locator("#page-selection-state")).to_have_text("Ausgewählte Seiten: 1")
