@@ -25,6 +25,9 @@ class Event(Base):
         Index("ix_events_user_id", "user_id", "id"),
         Index("ix_events_node_id", "node_id"),
         Index("ix_events_created_at", "created_at"),
+        # Ids are never reused, even once the newest events are pruned: a client's "after"
+        # stays right (SQLite reuses the largest rowid after a delete without this).
+        {"sqlite_autoincrement": True},
     )
 
     # Increasing, so that a reader resumes "after the last one I saw" (SQLite wants INTEGER).
