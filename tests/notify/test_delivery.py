@@ -68,7 +68,8 @@ def test_shared_folder_events_reach_the_group_until_revoked(node, alice, bob, ca
         make_folder(bob, "Bob's own")
         assert next_event(sockets["bob"])["payload"]["title"] == "Bob's own"
         polled = [e["payload"]["title"] for e in bob.client.get("/api/events/").json()]
-        assert "After" not in polled and "Inside" not in polled
+        assert "After" not in polled
+        assert "Inside" not in polled
 
 
 def test_leaving_the_group_stops_its_events(node, alice, bob):

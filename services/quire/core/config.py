@@ -319,7 +319,7 @@ class NotifySettings(BaseModel):
     heartbeat_seconds: float = Field(default=25, gt=0)
     # Messages waiting for one client before it counts as too slow and is dropped (it
     # reconnects and replays what it missed): each client's memory stays bounded.
-    client_queue_size: int = Field(default=256, ge=1)
+    client_queue_size: int = Field(default=1000, ge=1)
     # Events a reconnecting client is sent from the table, at most (older ones: GET
     # /api/events/); and how often the table is swept for events whose announcement was lost.
     replay_limit: int = Field(default=5000, ge=1)

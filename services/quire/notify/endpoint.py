@@ -1,8 +1,9 @@
 """One client's socket at ``/ws``: authenticate, replay what it missed, then live events.
 
-The handshake is accepted before the credentials are judged, so that a refusal is a close
-frame with code 1008 and a reason a browser's script can read (a refused handshake shows it
-only "1006"). ``?after=<id>``: the events after that id the user hears of are sent first,
+A refused client's handshake is accepted all the same, so that the refusal is a close frame
+with code 1008 and a reason a browser's script can read (a refused handshake shows it only
+"1006"). An accepted one is attached to the hub before its handshake completes: anything
+committed after the client sees the socket open reaches it. ``?after=<id>``: the events after that id the user hears of are sent first,
 from the table; live events that arrive meanwhile wait in the client's queue and are sent
 after them (those already replayed skipped). Nothing the client sends is needed; its frames
 are read only to notice that it left.
@@ -32,17 +33,19 @@ async def endpoint(websocket: WebSocket) -> None:
     """The ``/ws`` route; the app's ``state`` holds ``notify_hub`` and ``settings``."""
     hub: Hub = websocket.app.state.notify_hub
     settings: Settings = websocket.app.state.settings
-    await websocket.accept()
     try:
         after = _after(websocket)
         token = credential(websocket, settings)
         identity = await asyncio.to_thread(identify, hub.db, settings, token)
     except Refused as exc:
+        await websocket.accept()
         await websocket.close(POLICY_VIOLATION, str(exc))
         return
     connection = Connection(identity, settings.notify.client_queue_size)
+    # Before the handshake completes: whatever commits once the client is connected reaches it.
     hub.attach(connection)
     try:
+        await websocket.accept()
         await _serve(websocket, hub, connection, identity, after)
     finally:
         hub.detach(connection)
