@@ -9,7 +9,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import core, ocr, page_operations, request_path, s3, search, startup, tasks
+from benchmarks import (
+    core,
+    notify_fanout,
+    ocr,
+    page_operations,
+    request_path,
+    s3,
+    search,
+    startup,
+    tasks,
+)
 
 
 def main() -> None:
@@ -67,6 +77,7 @@ def main() -> None:
     ocr.report(console)
     search.report(console)
     s3.report(console)
+    notify_fanout.report(console)
 
 
 def tasks_table(console: Console, backends: list[str]) -> None:
