@@ -5,9 +5,10 @@ with code 1008 and a reason a browser's script can read (a refused handshake sho
 "1006"). An accepted one is attached to the hub before its handshake completes: anything
 committed after the client sees the socket open reaches it.
 
-``?after=<id>``: the events after that id the user hears of are sent first, from the table; live events that arrive meanwhile wait in the client's queue and are sent
-after them (those already replayed skipped). Nothing the client sends is needed; its frames
-are read only to notice that it left.
+``?after=<id>``: the events after that id the user hears of are sent first, from the
+table; live events that arrive meanwhile wait in the client's queue and are sent after them
+(those already replayed skipped). Nothing the client sends is needed; its frames are read
+only to notice that it left.
 """
 
 from __future__ import annotations
