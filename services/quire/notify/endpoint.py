@@ -20,7 +20,6 @@ import logging
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from quire.core.config import Settings
-from quire.notify import wire
 from quire.notify.hub import POLICY_VIOLATION, Connection, Hub
 from quire.notify.identity import Identity, Refused, credential, identify
 
@@ -94,15 +93,11 @@ async def _send(
         for event_id, message in missed:
             await websocket.send_text(message)
             connection.replayed.add(event_id)
-    heartbeat = hub.settings.heartbeat_seconds
     while True:
-        try:
-            event_id, message = await asyncio.wait_for(connection.queue.get(), heartbeat)
-        except TimeoutError:
-            await websocket.send_text(wire.PING)
-            continue
+        event_id, message = await connection.queue.get()
         if event_id not in connection.replayed:
             await websocket.send_text(message)
+            connection.idle = False
 
 
 async def _read_until_gone(websocket: WebSocket) -> None:

@@ -48,6 +48,8 @@ POLICY_VIOLATION = 1008
 TOO_SLOW = 1013
 
 Prepared = tuple[int, str, frozenset[str]]
+# The queue's id of a heartbeat (no event has it: ids start at 1).
+HEARTBEAT_ID = 0
 
 
 class Connection:
@@ -63,6 +65,8 @@ class Connection:
         self.close_reason = ""
         # Ids already sent by the replay, which live delivery may bring again.
         self.replayed: set[int] = set()
+        # Nothing sent since the last heartbeat: the next one sends a ping.
+        self.idle = True
 
     def offer(self, event_id: int, message: str) -> None:
         if self.ended.is_set():
@@ -221,8 +225,14 @@ class Hub:
                 self.announced(missed)
 
     async def _refresh(self) -> None:
+        """Every heartbeat: a ping to each client that was sent nothing since the last one (one
+        timer for all, not one per client and message), then the clients' groups re-read."""
         while True:
             await asyncio.sleep(self.settings.heartbeat_seconds)
+            for connection in list(self._connections):
+                if connection.idle:
+                    connection.offer(HEARTBEAT_ID, wire.PING)
+                connection.idle = True
             users = {connection.identity.user_id for connection in self._connections}
             if not users:
                 continue
