@@ -12,6 +12,7 @@ from rich.table import Table
 from benchmarks import (
     browser,
     core,
+    notify_fanout,
     ocr,
     page_operations,
     request_path,
@@ -78,6 +79,7 @@ def main() -> None:
     ocr.report(console)
     search.report(console)
     s3.report(console)
+    notify_fanout.report(console)
 
 
 def tasks_table(console: Console, backends: list[str]) -> None:

@@ -34,4 +34,5 @@ refused "solr_listen_address must be 127.0.0.1 or one address of the host" quire
     -e solr_install_from=maven -e solr_listen_address=0.0.0.0
 refused "solr_install_from must be one of: archive, maven, got: ftp" quire.dms.solr \
     -e solr_install_from=ftp
-echo "role input: 3 bad settings refused, each saying why"
+refused "quire.dms.notify needs quire_redis_url" quire.dms.notify
+echo "role input: 4 bad settings refused, each saying why"

@@ -17,10 +17,12 @@ def index_tasks_for(db, document_id):
         return [row for row in rows if document_id in row.args["node_ids"]]
 
 
-def events(account, after=0):
+def events(account, after=0, kinds=("ocr.succeeded", "ocr.failed")):
+    """The account's OCR outcomes (the upload's own events, node.created, document.uploaded,
+    ocr.started, are docs/events.md's and tests/notify's subject)."""
     response = account.client.get("/api/events/", params={"after": after})
     assert response.status_code == 200, response.text
-    return response.json()
+    return [event for event in response.json() if event["kind"] in kinds]
 
 
 def test_a_finished_ocr_queues_indexing_and_tells_the_owner(app, db, alice, bob, automatic_ocr):
@@ -33,9 +35,15 @@ def test_a_finished_ocr_queues_indexing_and_tells_the_owner(app, db, alice, bob,
     assert len(index_tasks_for(db, uploaded["id"])) == before + 1
     (event,) = events(alice)
     assert event["kind"] == "ocr.succeeded"
-    assert event["payload"] == {"document_id": uploaded["id"], "version_id": ocrd["id"]}
-    assert events(alice, after=event["id"]) == []
-    assert events(bob) == []
+    assert event["payload"]["document_id"] == uploaded["id"]
+    assert event["payload"]["node_id"] == uploaded["id"]
+    assert event["payload"]["version_id"] == ocrd["id"]
+    (started,) = events(alice, kinds=("ocr.started",))
+    assert started["id"] < event["id"]
+    assert (
+        events(alice, after=event["id"], kinds=("ocr.succeeded", "ocr.failed", "ocr.started")) == []
+    )
+    assert events(bob, kinds=("ocr.succeeded", "ocr.started", "node.created")) == []
 
 
 def test_a_failed_ocr_tells_the_owner_why(app, db, alice):

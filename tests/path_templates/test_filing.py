@@ -223,7 +223,7 @@ def refusals(db, document_id):
             )
         ).all()
         events = session.scalars(select(Event).where(Event.kind == "document.filing_refused")).all()
-        mine = [e.payload["reason"] for e in events if e.payload["document_id"] == document_id]
+        mine = [e.payload["reason"] for e in events if e.payload["node_id"] == document_id]
         assert mine == [entry.details["reason"] for entry in entries]
         return [entry.details["reason"] for entry in entries]
 

@@ -97,6 +97,7 @@ def auth(client, lb_url) -> dict[str, str]:
     [
         ("quire_web", "quire-web.service", "quire"),
         ("quire_workers", "quire-worker.service", "quire"),
+        ("quire_notify", "quire-notify.service", "quire"),
         ("quire_db", "postgresql@15-main.service", "postgres"),
         ("quire_redis", "redis-server.service", "redis"),
         ("quire_solr", "solr.service", "solr"),
@@ -139,6 +140,7 @@ def test_only_the_worker_host_runs_workers():
         # Solr's own server on loopback, solr-proxy.socket on the host's address.
         ("quire_solr", 8983, {"loopback", "address"}),
         ("quire_zookeeper", 2181, {"address"}),
+        ("quire_notify", 12100, {"address"}),
         ("quire_lb", 80, {"any"}),
         ("quire_lb", 443, {"any"}),
     ],
@@ -488,3 +490,53 @@ def test_no_secret_in_any_journal_or_log():
 
 def test_no_secret_in_ansibles_output():
     assert secrets_in_ansible_output(SECRETS) == []
+
+
+# --- Notifications: /ws through the load balancer ------------------------------------------------
+
+
+def _socket(lb_url: str, headers: dict[str, str] | None = None):
+    from websockets.sync.client import connect
+
+    certificate = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "lb.crt"
+    return connect(
+        lb_url.replace("https://", "wss://") + "/ws",
+        ssl=ssl.create_default_context(cafile=certificate),
+        additional_headers=headers,
+        open_timeout=30,
+    )
+
+
+def _next_event(socket) -> dict:
+    deadline = time.monotonic() + 60
+    while True:
+        message = json.loads(socket.recv(timeout=max(0.1, deadline - time.monotonic())))
+        if message["type"] == "event":
+            return message["event"]
+
+
+def test_ws_through_the_load_balancer_answers_an_authenticated_client(client, lb_url, auth):
+    """The notify host's /ws, through nginx: a folder made through the load balancer (on
+    either web host) reaches the socket as its event, announced through Redis."""
+    home = client.get(f"{lb_url}/api/users/me", headers=auth).json()["home_folder_id"]
+    with _socket(lb_url, auth) as socket:
+        title = f"notified-{time.time_ns()}"
+        made = client.post(
+            f"{lb_url}/api/nodes/",
+            json={"title": title, "ctype": "folder", "parent_id": home},
+            headers=auth,
+        )
+        assert made.status_code == 201, made.text
+        event = _next_event(socket)
+    assert event["kind"] == "node.created"
+    assert event["payload"]["node_id"] == made.json()["id"]
+    assert event["payload"]["title"] == title
+
+
+def test_ws_through_the_load_balancer_refuses_a_client_without_credentials(lb_url):
+    from websockets.exceptions import ConnectionClosed
+
+    with _socket(lb_url) as socket, pytest.raises(ConnectionClosed) as closed:
+        socket.recv(timeout=30)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1008

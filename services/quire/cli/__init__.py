@@ -39,6 +39,11 @@ COMMANDS = (
         "Run background tasks from arq queues on Redis (needs REDIS__URL).",
         wired=False,
     ),
+    Entry(
+        "notify",
+        "quire.cli.notify:notify",
+        "Serve the notifications WebSocket (/ws) for the web app's browsers (needs REDIS__URL).",
+    ),
     Entry("tasks", "quire.cli.tasks:tasks_app", "See and retry background work."),
     Entry(
         "search",

@@ -29,9 +29,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def open_database(settings: Settings | None = None) -> Database:
+    from quire.core import events
     from quire.core.db import Database
 
     settings = settings or get_settings()
+    # The events this command's changes publish reach the notifications service at once.
+    events.announce_for(settings)
     return Database(settings.database_url, pool_size=settings.database.pool_size)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from quire.core.db import utcnow
 from quire.core.models import AuditEntry, DocumentVersion, Node, User
-from quire.core.tasks import TaskContext, task
+from quire.core.tasks.registry import TaskContext, task
 
 _ACTOR = "quire.audit.actor"
 PRUNE_TASK = "prune_audit_log"

@@ -312,6 +312,22 @@ class AuditSettings(BaseModel):
     retention_days: int = Field(default=365, ge=0)
 
 
+class NotifySettings(BaseModel):
+    """The notifications service (``quire notify``, and the web app's own ``/ws``)."""
+
+    # A ``{"type": "ping"}`` frame this often: proxies keep the socket open, clients see it live.
+    heartbeat_seconds: float = Field(default=25, gt=0)
+    # Messages waiting for one client before it counts as too slow and is dropped (it
+    # reconnects and replays what it missed): each client's memory stays bounded.
+    client_queue_size: int = Field(default=1000, ge=1)
+    # Events a reconnecting client is sent from the table, at most (older ones: GET
+    # /api/events/); and how often the table is swept for events whose announcement was lost.
+    replay_limit: int = Field(default=5000, ge=1)
+    sweep_seconds: float = Field(default=5, gt=0)
+    # The hourly pruning deletes events older than this.
+    retention_days: int = Field(default=7, ge=1)
+
+
 class Settings(BaseSettings):
     # An empty variable counts as unset (compose.yaml passes every setting, empty when unused).
     model_config = SettingsConfigDict(
@@ -333,6 +349,7 @@ class Settings(BaseSettings):
     preview: PreviewSettings = PreviewSettings()
     storage: StorageSettings = StorageSettings()
     audit: AuditSettings = AuditSettings()
+    notify: NotifySettings = NotifySettings()
     s3: S3Settings = S3Settings()
 
     @model_validator(mode="after")

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quire.core import audit, ownership
+from quire.core import audit, events, ownership
 from quire.core.db import chunked, utcnow
 from quire.core.documents import new_document
 from quire.core.indexing import reindex_later
@@ -99,6 +99,7 @@ def _check_new(session: Session, parent: Folder, title: str, node_id: uuid.UUID 
 def _commit_new(session: Session, node: Node) -> None:
     reindex_later(session, [node.id])
     audit.record(session, audit.Action.NODE_CREATE, node, parent_id=str(node.parent_id))
+    events.node_event(session, events.NODE_CREATED, node)
     session.commit()
 
 
@@ -141,9 +142,12 @@ def update_node(
         check_title_free(session, parent_id, new_title, ignore={node.id})
     if target is not None:
         _place(session, [node], target, by, check_titles=False)
-    if new_title != node.title:
+    renamed = new_title != node.title
+    if renamed:
         audit.record(session, audit.Action.NODE_UPDATE, node, title=new_title)
     node.title = new_title
+    if renamed:
+        events.node_event(session, events.NODE_UPDATED, node)
     reindex_later(session, [node.id])
     _commit_titles(session)
 
@@ -186,9 +190,11 @@ def _place(
         audit.record(
             session, audit.Action.NODE_MOVE, node, from_id=str(node.parent_id), to_id=str(target.id)
         )
+        from_id = node.parent_id
         node.parent_id = target.id
         # Moved out of the trash by hand: it is an ordinary node again, not one to empty.
         node.trashed_at = node.trashed_from_id = node.trashed_title = None
+        events.node_event(session, events.NODE_MOVED, node, from_id=str(from_id))
     hand_over(session, [node for node in nodes if not ownership.same_owner(node, target)], target)
     # Below a new parent, a node and its subtree have a new path and may have new grantees.
     reindex_later(session, [node.id for node in nodes], descendants=True)
@@ -282,8 +288,20 @@ def remove_subtrees(
 ) -> list[PurePosixPath]:
     """Delete the subtrees and queue their work (index, bucket), uncommitted; returns the keys
     whose files go once the caller has committed (``commit_then_discard``)."""
-    for node_id, title in session.execute(select(Node.id, Node.title).where(Node.id.in_(root_ids))):
+    # Rows, not objects: the statements below delete them behind the ORM's back.
+    rows = session.execute(
+        select(Node.id, Node.title, Node.parent_id, Node.user_id).where(Node.id.in_(root_ids))
+    )
+    for node_id, title, parent_id, owner_id in rows:
         audit.record(session, audit.Action.NODE_PURGE, node_id=node_id, node_title=title)
+        # Heard of by the viewers of the folder it was in (a trash: its owners).
+        events.add(
+            session,
+            audit.actor_of(session).user_id or owner_id,
+            events.NODE_PURGED,
+            parent_id,
+            {"node_id": str(node_id), "title": title, "parent_id": str(parent_id)},
+        )
     keys = delete_subtrees(session, root_ids)
     sync_later(session, storage, keys, removed=True)
     return keys
@@ -342,6 +360,14 @@ def trash_nodes(session: Session, nodes: list[Node]) -> None:
         node.title = free_title(session, trash_id, title)
         node.trashed_at, node.trashed_from_id, node.trashed_title = now, node.parent_id, title
         node.parent_id = trash_id
+        # Heard of by whoever saw it in the folder it leaves (its grantees see no trash).
+        events.node_event(
+            session,
+            events.NODE_DELETED,
+            node,
+            deliver_to=node.trashed_from_id,
+            trash_id=str(trash_id),
+        )
         # Each in turn, so that the next one's free title sees this one's.
         session.flush()
     # In the trash, a node and its subtree leave search and their grantees' view.

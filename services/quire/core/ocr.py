@@ -238,6 +238,9 @@ def _start(
             session.commit()
             raise
         _set_status(document, OCRStatus.started, None)
+        events.node_event(
+            session, events.OCR_STARTED, document, document_id=str(document.id), lang=lang
+        )
         session.commit()
         path = ctx.storage.fetch(docver_key(version.id, version.file_name))
         return Source(document_id=document_id, path=path, file_name=version.file_name)
@@ -267,10 +270,10 @@ def _store(ctx: TaskContext, source: Source, output: Path, lang: str) -> None:
             page.lang = lang
         _set_status(document, OCRStatus.success, None)
         # The index task came with the version (add_derived_version); the user hears of it.
-        events.publish(
+        events.node_event(
             session,
-            document.user_id,
             events.OCR_SUCCEEDED,
+            document,
             document_id=str(document.id),
             version_id=str(version.id),
         )
@@ -299,10 +302,10 @@ def _record_failure(ctx: TaskContext, document_id: uuid.UUID, exc: Exception) ->
 def _fail(session: Session, document: Document, error: str) -> None:
     """FAILURE for good, and the user hears of it."""
     _set_status(document, OCRStatus.failure, error)
-    events.publish(
+    events.node_event(
         session,
-        document.user_id,
         events.OCR_FAILED,
+        document,
         document_id=str(document.id),
         error=document.ocr_error,
     )

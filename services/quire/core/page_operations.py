@@ -27,7 +27,7 @@ import pikepdf
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quire.core import audit, files
+from quire.core import audit, events, files
 from quire.core.documents import add_assembled_version, discard_files, new_document, safe_file_name
 from quire.core.models import Document, DocumentVersion, Folder, Page
 from quire.core.nodes import delete_nodes
@@ -94,6 +94,7 @@ def apply_page_operations(
         description = f"{len(items)} page(s) reordered, rotated or kept"
         created.append(new_version(session, storage, version.document, items, description, limits))
         audit.record(session, audit.Action.PAGE_UPDATE, version.document, pages=len(items))
+        events.node_event(session, events.PAGES_CHANGED, version.document, operation="update")
         session.commit()
     return document_id
 
@@ -135,6 +136,13 @@ def move_pages(
             from_id=str(source.document_id),
             pages=len(moved),
         )
+        events.node_event(
+            session,
+            events.PAGES_CHANGED,
+            destination.document,
+            operation="move",
+            from_id=str(source.document_id),
+        )
         source_id = _leave(session, storage, source, pages, created, limits)
     return Outcome(source_id, [target_id])
 
@@ -167,6 +175,13 @@ def extract_pages(
             source.document,
             to_ids=[str(new_id) for new_id in new_ids],
             pages=len(ordered),
+        )
+        events.node_event(
+            session,
+            events.PAGES_CHANGED,
+            source.document,
+            operation="extract",
+            to_ids=[str(new_id) for new_id in new_ids],
         )
         source_id = _leave(session, storage, source, pages, created, limits)
     return Outcome(source_id, new_ids)
@@ -201,6 +216,13 @@ def merge_documents(
             target,
             merged_ids=[str(source_id) for source_id in source_ids],
             pages=len(placed),
+        )
+        events.node_event(
+            session,
+            events.PAGES_CHANGED,
+            target,
+            operation="merge",
+            merged_ids=[str(source_id) for source_id in source_ids],
         )
         _commit(session, storage, source_ids)
     return target_id

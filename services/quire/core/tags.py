@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quire.core import events
 from quire.core.indexing import reindex_later
 from quire.core.models import Node, Tag, nodes_tags
 
@@ -90,6 +91,7 @@ def set_node_tags(
         named = tags_by_name(session, node.user_id, names)
         node.tags = current + [tag for tag in named if tag not in current]
     reindex_later(session, [node.id])
+    events.node_event(session, events.NODE_TAGGED, node, tags=[tag.name for tag in node.tags])
     if commit:
         session.commit()
     else:

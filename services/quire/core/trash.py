@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quire.core import audit, ownership
+from quire.core import audit, events, ownership
 from quire.core.db import chunked, utcnow
 from quire.core.indexing import reindex_later
 from quire.core.models import Node, User
@@ -78,6 +78,7 @@ def restore_nodes(session: Session, owner: User, node_ids: list[uuid.UUID]) -> l
         audit.record(session, audit.Action.NODE_RESTORE, node, to_id=str(parent_id))
         node.parent_id = parent_id
         node.trashed_at = node.trashed_from_id = node.trashed_title = None
+        events.node_event(session, events.NODE_RESTORED, node)
         # Each in turn, so that the next one's free title sees this one's.
         session.flush()
     reindex_later(session, [node.id for node in items], descendants=True)

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quire.core import audit, files
+from quire.core import audit, events, files
 from quire.core.config import OcrSettings, Settings
 from quire.core.documents import add_file, discard_files, new_document, staged_upload
 from quire.core.models import Document, DocumentVersion, Folder
@@ -98,6 +98,12 @@ def store_upload(
             audit.Action.DOCUMENT_UPLOAD,
             document,
             file_name=file_name,
+            versions=[version.number for version in versions],
+        )
+        events.node_event(
+            session,
+            events.DOCUMENT_UPLOADED,
+            document,
             versions=[version.number for version in versions],
         )
         session.commit()

@@ -183,15 +183,13 @@ def _place(session: Session, document: Document, target: TargetPath, kind: Kind)
     # template never moves a document into a folder its owner does not own.
     if not ownership.same_owner(folder, document):
         raise _Refused("the target folder does not belong to the document's owner")
-    events.publish(
-        session, document.user_id, events.DOCUMENT_FILED, document_id=str(document.id), path=path
-    )
     nodes.update_node(
         session,
         document,
         title=title,
         target=folder if document.parent_id != folder.id else None,
     )
+    events.node_event(session, events.DOCUMENT_FILED, document, path=path)
     log.info("document filed", extra={"document_id": str(document.id), "path": path})
     return Outcome(kind, path)
 
@@ -239,13 +237,7 @@ def _suffixed(title: str, document_id: uuid.UUID) -> str:
 def _refuse(session: Session, document_id: uuid.UUID, reason: str) -> Outcome:
     document = session.get_one(Document, document_id)
     audit.record(session, audit.Action.FILING_REFUSED, document, reason=reason)
-    events.publish(
-        session,
-        document.user_id,
-        events.FILING_REFUSED,
-        document_id=str(document.id),
-        reason=reason,
-    )
+    events.node_event(session, events.FILING_REFUSED, document, reason=reason)
     session.commit()
     log.warning("filing refused", extra={"document_id": str(document_id), "reason": reason})
     return Outcome("refused", reason=reason)

@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from quire.core import events
 from quire.core.config import Settings
 from quire.core.db import Database
 from quire.core.models import Node
@@ -38,6 +40,7 @@ def index_nodes(ctx: TaskContext, node_ids: list[str], descendants: bool = False
     """Write the nodes (and with ``descendants`` everything below them) as they are now."""
     backend = engine_for(ctx.settings)
     ids = [uuid.UUID(node_id) for node_id in node_ids]
+    asked = set(ids)
     with ctx.db.session() as session:
         if descendants:
             ids = model.with_descendants(session, ids)
@@ -46,7 +49,23 @@ def index_nodes(ctx: TaskContext, node_ids: list[str], descendants: bool = False
             nodes = model.load(session, chunk)
             present = {node.id for node in nodes}
             backend.write(nodes, [node_id for node_id in chunk if node_id not in present])
+            _announce_indexed(session, [node for node in nodes if node.id in asked])
             session.expunge_all()
+
+
+def _announce_indexed(session: Session, nodes: list[model.IndexedNode]) -> None:
+    """``document.indexed`` for the documents the task was asked for (not every one below a
+    moved folder: that would be an event per document of a whole tree)."""
+    for node in nodes:
+        if node.ctype == "document":
+            events.add(
+                session,
+                node.owner_id,
+                events.DOCUMENT_INDEXED,
+                node.id,
+                {"node_id": str(node.id), "title": node.title, "ctype": node.ctype},
+            )
+    session.commit()
 
 
 @task(REBUILD_TASK, queue="index")

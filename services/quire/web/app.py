@@ -19,11 +19,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from quire import __version__
 from quire.core.config import Settings, get_settings
 from quire.core.db import Database
+from quire.core.events import announce_for
 from quire.core.files import UnrenderablePage
 from quire.core.storage import MissingFile, StorageUnavailable, open_storage
 from quire.core.tasks.distributed import Dispatcher
 from quire.core.tasks.embedded import EmbeddedRunner
 from quire.features import register_features
+from quire.notify.app import start_hub
+from quire.notify.endpoint import endpoint as notify_endpoint
 from quire.search.indexer import prepare_at_start
 from quire.web.api import (
     audit_logs,
@@ -75,6 +78,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if swept:
         log.info("swept dead processes' scratch folders", extra={"removed": swept})
     _freeze_start_up_objects()
+    # /ws on this process: the embedded default's notifications (and a single host's).
+    app.state.notify_hub = await start_hub(app.state.db, settings)
+    try:
+        async with _background_work(app, settings):
+            yield
+    finally:
+        await app.state.notify_hub.stop()
+
+
+@asynccontextmanager
+async def _background_work(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """The arq dispatcher (with Redis) or the embedded runner, for as long as the app runs."""
     if settings.redis.url:
         dispatcher = asyncio.create_task(Dispatcher(app.state.db, settings).run())
         yield
@@ -114,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         echo=settings.database.echo,
     )
     app.state.storage = open_storage(settings)
+    announce_for(settings)
 
     for module in (
         auth,
@@ -150,6 +166,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prefix="/api",
         max_body_size=(settings.main.max_file_size_mb << 20) + documents.MULTIPART_SLACK,
     )
+    # The notifications' socket (quire.notify); behind a load balancer, /ws goes to the
+    # `quire notify` nodes instead, and this one serves only what reaches it directly.
+    app.add_api_websocket_route("/ws", notify_endpoint)
     # The web UI's pages at /, after the API: its routes never shadow an API path.
     mount_ui(app)
     # Middleware added later runs earlier. Nothing reads a body before CredentialsBeforeBody

@@ -16,6 +16,7 @@ from arq.connections import ArqRedis
 from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
+from quire.core import events
 from quire.core.config import Settings
 from quire.core.db import Database, utcnow
 from quire.core.redis_queues import queue_name, redis_settings
@@ -153,6 +154,8 @@ class QueueWorkers:
         self.settings = settings
         self.queues = queues
         self.db = Database(settings.database_url, pool_size=settings.database.pool_size)
+        # The events the tasks publish (OCR finished...) reach the notifications service.
+        events.announce_for(settings)
         self.storage = open_storage(settings)
         # Tasks are synchronous; they run here, not in asyncio's small default pool.
         self.executor = ThreadPoolExecutor(

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, event, or_, select, update
 from sqlalchemy.orm import Session
 
+from quire.core import events
 from quire.core.config import TasksSettings
 from quire.core.db import utcnow
-from quire.core.models import TaskRecord, TaskState
+from quire.core.models import Node, TaskRecord, TaskState
 from quire.core.tasks.registry import spec
 
 _ENQUEUED = "quire.enqueued"
@@ -126,6 +127,7 @@ def fail(
     if permanent or record.attempts >= (max_attempts or settings.max_attempts):
         record.state = TaskState.failed.value
         record.finished_at = utcnow()
+        _announce_failure(session, record)
     else:
         record.state = TaskState.pending.value
         delay = min(
@@ -134,6 +136,36 @@ def fail(
         )
         record.available_at = utcnow() + timedelta(seconds=delay)
     session.commit()
+
+
+def _announce_failure(session: Session, record: TaskRecord) -> None:
+    """``task.failed`` for the user who asked for the task, or the owner of the document it
+    was about; a task of the system's own about no node (a sweep) tells nobody."""
+    node_id = _node_of(record.args)
+    user_id = record.user_id
+    if user_id is None and node_id is not None:
+        user_id = session.scalar(select(Node.user_id).where(Node.id == node_id))
+    if user_id is None:
+        return
+    events.publish(
+        session,
+        user_id,
+        events.TASK_FAILED,
+        node_id=node_id,
+        task=record.name,
+        task_id=str(record.id),
+        error=record.last_error,
+    )
+
+
+def _node_of(args: dict[str, Any]) -> uuid.UUID | None:
+    for key in ("document_id", "node_id"):
+        if isinstance(args.get(key), str):
+            try:
+                return uuid.UUID(args[key])
+            except ValueError:
+                return None
+    return None
 
 
 def release(session: Session, task_id: uuid.UUID) -> None:

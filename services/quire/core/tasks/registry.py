@@ -50,6 +50,7 @@ _TASK_MODULES: list[str] = [
     "quire.core.ocr",
     "quire.core.trash",
     "quire.core.audit",
+    "quire.core.event_reading",
 ]
 
 

@@ -36,6 +36,7 @@ class Periodic:
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("empty_trash", "index", 3600),
     Periodic("prune_audit_log", "index", 86400),
+    Periodic("prune_events", "index", 3600),
 )
 
 

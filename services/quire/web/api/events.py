@@ -1,8 +1,10 @@
-"""``GET /api/events/``: the caller's events after a cursor, oldest first.
+"""``GET /api/events/``: the events the caller hears of after a cursor, oldest first.
 
 Not in Papermerge 3.5 (its notifications came over a websocket only). A client polls with the
-id of the last event it saw (``after``); the websocket notifications service, when deployed,
-pushes the same rows.
+id of the last event it saw (``after``); the websocket (``/ws``, ``quire.notify``) pushes the
+same rows to the same people: the caller's own events and those on nodes they may see
+(``core/event_reading.py``). Each item is the ``event`` of a websocket message
+(``docs/events.md``).
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from quire.core.models import Event
+from quire.core import event_reading
 from quire.web.deps import CurrentUser, DbSession
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -40,10 +41,5 @@ def list_events(
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
 ) -> list[EventOut]:
-    rows = db.scalars(
-        select(Event)
-        .where(Event.user_id == user.id, Event.id > after)
-        .order_by(Event.id)
-        .limit(limit)
-    )
+    rows = event_reading.visible_after(db, user, after, limit)
     return [EventOut.model_validate(row, from_attributes=True) for row in rows]
