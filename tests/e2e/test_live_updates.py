@@ -1,6 +1,7 @@
-"""Live updates without the notifications service: the WebSocket at /ws cannot connect on a
-bare ``quire serve``, so the page polls GET /api/events/ and shows what the events say without
-a reload: OCR started from the viewer finishing, and a folder's listing following along."""
+"""Live updates: the page listens on /ws (served by the web app itself on the embedded default,
+by ``quire notify`` in a cluster) and, where no socket can be had, polls GET /api/events/; either
+way it shows what the events say without a reload: OCR started from the viewer finishing, and a
+folder's listing following along."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def test_ocr_started_in_the_viewer_shows_its_result_without_a_reload(
     assert upload.status_code == 201, upload.text
     document_id = upload.json()["id"]
     open_document(page, f"/documents/{document_id}")
-    expect(page.locator("html")).to_have_attribute("data-live", "polling")
+    # The real socket: the OCR task's events reach the page through the server's bus.
+    expect(page.locator("html")).to_have_attribute("data-live", "socket")
     # A marker that a reload would lose: the test fails if the page reloads.
     page.evaluate("() => { window.notReloaded = true; }")
     status = page.locator("#ocr-status")
@@ -67,6 +69,7 @@ def test_a_folder_listing_follows_events_without_a_reload(
     signed_in: Page, api: httpx.Client
 ) -> None:
     page = signed_in
+    page.add_init_script(NO_SOCKET)
     page.goto("/inbox")
     expect(page.locator("html")).to_have_attribute("data-live", "polling")
     page.evaluate("() => { window.notReloaded = true; }")
@@ -86,8 +89,8 @@ def test_a_folder_listing_follows_events_without_a_reload(
 def test_the_socket_is_used_when_it_answers_and_resumes_after_a_drop(
     signed_in: Page, api: httpx.Client
 ) -> None:
-    """The notifications service is written beside this UI: until it is merged, Playwright's
-    WebSocket route answers /ws in its place, speaking its fixed wire format."""
+    """Playwright's WebSocket route plays the service here, speaking its wire format, so that
+    the test decides when the socket drops."""
     page = signed_in
     upload = api.post(
         "/api/documents/upload",
@@ -129,6 +132,11 @@ def test_the_socket_is_used_when_it_answers_and_resumes_after_a_drop(
     assert polled == []
 
 
+# A browser that cannot open the socket (no notifications service, a proxy refusing upgrades).
+NO_SOCKET = """
+    window.WebSocket = class { constructor() { throw new Error('no socket here'); } };
+"""
+
 HIDDEN_TAB = """
     window.tabShown = false;
     Object.defineProperty(document, 'visibilityState', {
@@ -146,6 +154,7 @@ def test_a_hidden_tab_does_not_poll_and_failures_slow_the_polling(signed_in: Pag
         route.fulfill(status=503, json={"detail": "down for a moment"})
 
     page.route(re.compile(r".*/api/events/\?after=\d+$"), events)
+    page.add_init_script(NO_SOCKET)
     page.add_init_script(HIDDEN_TAB)
     page.goto("/inbox")
     expect(page.locator("html")).to_have_attribute("data-live", "polling")

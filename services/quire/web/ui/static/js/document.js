@@ -168,10 +168,15 @@ async function saveFields(form) {
   }
 }
 
+// Background work on this document that the page cannot know of otherwise. The user's own
+// edits (type, fields, tags) are drawn as they are made: redrawing the details for their events
+// would wipe a form being filled in.
+const REDRAWN_FOR = new Set(['ocr.started', 'ocr.succeeded', 'ocr.failed', 'pages.changed']);
+
 // An event about this document: its OCR state and versions drawn anew; its pages too when a
 // new version came and nothing is being rearranged in the rail.
 async function onEvent(event) {
-  if (nodeOf(event.detail) !== documentId()) return;
+  if (nodeOf(event.detail) !== documentId() || !REDRAWN_FOR.has(event.detail.kind)) return;
   const parts = ['#document-details'];
   if (event.detail.kind === 'ocr.succeeded' && !pagesChanged()) parts.push('#rail-pages', '#page-figures');
   await redraw(parts);
