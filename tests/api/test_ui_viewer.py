@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import func, select
+
 from quire.core import events
+from quire.core.models import Event
 from quire.core.scopes import PAGE_EXTRACT, PAGE_MOVE, SHARED_NODE_VIEW, TASK_OCR
 from tests.helpers.sharing import SHARER, VIEWER, make_role, share
 from tests.samples import pdf_with_text
@@ -29,8 +32,12 @@ def _cursor(html: str) -> int:
 
 
 def test_pages_start_their_events_after_the_users_newest(db, alice, bob):  # type: ignore[no-untyped-def]
-    document = _document(alice)
-    assert _cursor(alice.client.get(f"/documents/{document['id']}").text) == 0
+    document = _document(alice)  # her upload is an event of hers already
+    with db.session() as session:
+        own = select(func.max(Event.id)).where(Event.user_id == alice.id)
+        uploaded = session.scalar(own)
+    assert uploaded
+    assert _cursor(alice.client.get(f"/documents/{document['id']}").text) == uploaded
     with db.session() as session:
         events.publish(session, alice.id, events.OCR_FAILED, document_id=document["id"])
         session.commit()

@@ -90,7 +90,9 @@ def test_typed_then_given_values_the_document_is_filed(app, db, alice, invoice_t
     )
     assert moves == 2
     with db.session() as session:
-        filed = session.scalars(select(Event).where(Event.kind == "document.filed")).all()
+        filed = session.scalars(
+            select(Event).where(Event.kind == "document.filed").order_by(Event.id)
+        ).all()
         assert [event.payload["path"] for event in filed] == [
             "/home/Unfiled/Bill 12",
             "/home/Invoices/ACME/2024/Bill 12",

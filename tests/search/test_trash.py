@@ -108,7 +108,7 @@ def test_the_scheduled_task_empties_what_is_older_than_trash_days(search, alice)
                 select(TaskRecord.name, TaskRecord.id).where(TaskRecord.id.in_(scheduled))
             ).all()
         )
-    assert sorted(names) == ["empty_trash", "prune_audit_log"]
+    assert sorted(names) == ["empty_trash", "prune_audit_log", "prune_events"]
     storage = search.app.state.storage
     assert execute(search.db, storage, search.settings, names["empty_trash"]) == "succeeded"
     run_all(search, "discard_files")

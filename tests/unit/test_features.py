@@ -76,6 +76,7 @@ print(json.dumps({
         "ocr",
         "previews",
         "prune_audit_log",
+        "prune_events",
     ]
     assert result["storage_error"] == (
         "STORAGE__BACKEND=s3 is not registered; registered: none "
@@ -120,6 +121,7 @@ print(json.dumps({
         "ocr": "ocr",
         "previews": "previews",
         "prune_audit_log": "index",
+        "prune_events": "index",
         "refile_type": "path_tmpl",
         "reindex": "index",
         "s3_sync": "s3",

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from quire.core import event_reading
 from quire.core.config import NotifySettings
@@ -98,8 +99,13 @@ class Hub:
     async def start(self, listen: Callable[[Hub], Coroutine[Any, Any, None]]) -> None:
         """Start delivering; ``listen(hub)`` runs beside, calling ``announced`` with new ids."""
         self._loop = asyncio.get_running_loop()
-        # What is in the table already was delivered by whoever ran before: not again.
-        self._remember(await asyncio.to_thread(self._recent_ids))
+        # What is in the table already was delivered by whoever ran before: not again. A
+        # database not there yet must not stop the app that serves this hub from starting;
+        # clients skip what they saw already (ids at or below their cursor).
+        try:
+            self._remember(await asyncio.to_thread(self._recent_ids))
+        except SQLAlchemyError as exc:
+            log.warning("notify: could not read the recent events", extra={"error": str(exc)})
         for work in (self._deliver(), self._sweep(), self._refresh(), listen(self)):
             self._tasks.append(asyncio.create_task(work))
 
