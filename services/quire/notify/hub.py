@@ -247,7 +247,7 @@ class Hub:
             except Exception:
                 log.exception("the clients' groups could not be read")
                 continue
-            self.update_principals(current)
+            self.update_principals(users, current)
 
     def _principals_of(self, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, frozenset[str]]:
         """The active users' principals now; users gone or inactive are left out."""
@@ -268,9 +268,15 @@ class Hub:
                         found[user_id].add(f"g:{group_id}")
         return {user_id: frozenset(principals) for user_id, principals in found.items()}
 
-    def update_principals(self, current: dict[uuid.UUID, frozenset[str]]) -> None:
+    def update_principals(
+        self, asked: set[uuid.UUID], current: dict[uuid.UUID, frozenset[str]]
+    ) -> None:
+        """``current``: the principals of those of the ``asked`` users still active. A client
+        that connected while they were read was not asked about: its handshake just checked it."""
         now = datetime.now(UTC)
         for connection in list(self._connections):
+            if connection.identity.user_id not in asked:
+                continue
             principals = current.get(connection.identity.user_id)
             if principals is None or connection.identity.expires_at <= now:
                 connection.end(POLICY_VIOLATION, "the session has ended")
