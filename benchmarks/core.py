@@ -15,11 +15,12 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pikepdf
-from sqlalchemy import insert, text
+from sqlalchemy import Connection, insert, text
 
 from benchmarks.floor import PAGE_SQL, floor_server
 from benchmarks.server import fresh_database, percentile, quire_server
@@ -100,26 +101,33 @@ def _fill_folder(database_url: str, folder_id: uuid.UUID, user_id: uuid.UUID) ->
                 insert(Document.__table__),
                 [{"id": i, "ocr": True, "ocr_status": "UNKNOWN"} for i in ids],
             )
-            connection.execute(
-                insert(DocumentVersion),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "document_id": i,
-                        "number": 1,
-                        "size": 0,
-                        "page_count": 0,
-                        "lang": "eng",
-                        "short_description": "",
-                        "created_at": now,
-                    }
-                    for i in ids
-                ],
-            )
+            insert_empty_versions(connection, ids, now)
         # What autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) does in production: the
         # planner needs statistics to pick the listing index over a sort.
         connection.execute(text("ANALYZE"))
     database.dispose()
+
+
+def insert_empty_versions(
+    connection: Connection, document_ids: list[uuid.UUID], now: datetime
+) -> None:
+    """Each document's first version, without a file: what a listing or a filing reads of it."""
+    connection.execute(
+        insert(DocumentVersion),
+        [
+            {
+                "id": uuid.uuid4(),
+                "document_id": document_id,
+                "number": 1,
+                "size": 0,
+                "page_count": 0,
+                "lang": "eng",
+                "short_description": "",
+                "created_at": now,
+            }
+            for document_id in document_ids
+        ],
+    )
 
 
 def _sql_timings(database_url: str, folder_id: uuid.UUID, pages: list[int]) -> list[float]:

@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import insert, select, text
 
+from benchmarks.core import insert_empty_versions
 from benchmarks.server import fresh_database
 from quire.core import definitions, nodes
 from quire.core.config import DatabaseSettings, MainSettings, SecuritySettings, Settings
@@ -39,7 +40,6 @@ from quire.core.models import (
     CustomFieldValue,
     Document,
     DocumentType,
-    DocumentVersion,
     Folder,
     Node,
     TaskRecord,
@@ -118,22 +118,7 @@ def _fill(database: Database) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:
                     for _, i in chunk
                 ],
             )
-            connection.execute(
-                insert(DocumentVersion),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "document_id": i,
-                        "number": 1,
-                        "size": 0,
-                        "page_count": 0,
-                        "lang": "eng",
-                        "short_description": "",
-                        "created_at": now,
-                    }
-                    for _, i in chunk
-                ],
-            )
+            insert_empty_versions(connection, [i for _, i in chunk], now)
             for field_id, column, values in (
                 (company_id, "value_text", COMPANIES),
                 (year_id, "value_int", YEARS),
