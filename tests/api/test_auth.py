@@ -2,6 +2,7 @@
 
 import base64
 import json
+import time
 
 import jwt
 
@@ -60,6 +61,19 @@ def test_expired_token_is_rejected(client, app, alice):
     token = jwt.encode({"sub": str(alice.id), "exp": 1}, key, algorithm="HS256")
     response = client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+def test_a_token_verified_before_it_expired_is_refused_after(client, app, alice):
+    """Verified signatures are remembered (core/security.py); the expiry is checked each time."""
+    key = app.state.settings.security.secret_key.get_secret_value()
+    expires = int(time.time()) + 2
+    token = jwt.encode({"sub": str(alice.id), "exp": expires}, key, algorithm="HS256")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/users/me", headers=headers).status_code == 200
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    response = client.get("/api/users/me", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["detail"] == "invalid or expired token"
 
 
 def test_no_credentials_is_401(client):

@@ -224,7 +224,7 @@ def node_accesses(
     return owned_accesses(session, user, ((node.id, node.user_id, node.group_id) for node in nodes))
 
 
-Owners = Iterable[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]
+Owners = Iterable[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None]]
 
 
 def owned_accesses(session: Session, user: User, owners: Owners) -> dict[uuid.UUID, NodeAccess]:

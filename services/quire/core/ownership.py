@@ -41,7 +41,7 @@ def group_ids(session: Session, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
 def owned_by(
     user_id: uuid.UUID,
     groups: frozenset[uuid.UUID],
-    owner_user_id: uuid.UUID,
+    owner_user_id: uuid.UUID | None,
     owner_group_id: uuid.UUID | None,
 ) -> bool:
     """Whether a node of these owner columns is owned by the user, a member of ``groups``."""

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import jwt
 from argon2 import PasswordHasher
@@ -85,12 +86,27 @@ def decode_access_token(settings: SecuritySettings, token: str) -> AccessTokenCl
     """Verify the signature and expiry; only the configured algorithm is accepted."""
     if settings.secret_key is None:
         raise InvalidToken("server has no secret key")
+    claims = _verified_claims(
+        settings.secret_key.get_secret_value(), settings.token_algorithm, token
+    )
+    # A signature, once verified, stays so; the time does not stand still.
+    if claims.expires_at <= utcnow():
+        raise InvalidToken("Signature has expired")
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified_claims(secret_key: str, algorithm: str, token: str) -> AccessTokenClaims:
+    """The claims of a token whose signature verifies, remembered by token.
+
+    PyJWT's decoding is Python through and through: 0.2 ms a request, as much as loading the
+    user (issue 16). Only tokens that verify are remembered (a raised error is not cached), and
+    the key is part of the cache's key. Who the user is and what they may do is still read from
+    the database on every request: a disabled account or a revoked right takes effect at once.
+    """
     try:
         payload = jwt.decode(
-            token,
-            settings.secret_key.get_secret_value(),
-            algorithms=[settings.token_algorithm],
-            options={"require": ["sub", "exp"]},
+            token, secret_key, algorithms=[algorithm], options={"require": ["sub", "exp"]}
         )
         return AccessTokenClaims(
             user_id=uuid.UUID(payload["sub"]),

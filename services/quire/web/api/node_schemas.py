@@ -8,10 +8,10 @@ node (``core/ownership.py``); ``user_id`` is then the account that made it or br
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from quire.core.access import NodeAccess
 from quire.core.models import Document, DocumentVersion, Folder, Node, Page
@@ -27,6 +27,15 @@ Breadcrumb = list[tuple[uuid.UUID, str]]
 PREVIEW_SIZES = ("sm", "md", "lg", "xl")
 
 
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# A time as stored: naive means UTC (``core.db.UTCDateTime``). Listings read their columns as the
+# driver gives them, without SQLAlchemy's conversions (``node_views.children_page``).
+StoredTime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
 class _NodeFields(BaseModel):
     """What folders and documents both answer with."""
 
@@ -34,15 +43,15 @@ class _NodeFields(BaseModel):
     title: str
     parent_id: uuid.UUID | None
     tags: list[NodeTag] = Field(default_factory=list)
-    created_at: datetime
-    updated_at: datetime
+    created_at: StoredTime
+    updated_at: StoredTime
     user_id: uuid.UUID | None
     group_id: uuid.UUID | None = None
     perms: list[str] = Field(default_factory=list)
     is_shared: bool = False
     breadcrumb: Breadcrumb = Field(default_factory=list)
     # Quire's own: when a node in the trash was deleted (null anywhere else).
-    trashed_at: datetime | None = None
+    trashed_at: StoredTime | None = None
 
 
 class FolderOut(_NodeFields):
@@ -259,17 +268,6 @@ def hide_page_text(versions: list[DocumentVersionOut]) -> None:
             page.text = ""
 
 
-def caller_fields(node_id: uuid.UUID, access: NodeAccess, *, is_shared: bool) -> dict[str, Any]:
-    """What of a node's list fields depends on the caller (``for_caller``), as a dict."""
-    fields: dict[str, Any] = {
-        "perms": sorted(access.perms),
-        "is_shared": is_shared or not access.owned,
-    }
-    if access.root_id == node_id:
-        fields["parent_id"] = None
-    return fields
-
-
 def for_caller(out: ShownT, access: NodeAccess, *, is_shared: bool = False) -> ShownT:
     """The node as the caller may see it.
 
@@ -281,8 +279,14 @@ def for_caller(out: ShownT, access: NodeAccess, *, is_shared: bool = False) -> S
     if isinstance(out, DocumentOut) and not access.allows(PAGE_VIEW):
         hide_page_text(out.versions)
     if isinstance(out, _NodeFields):
-        for name, value in caller_fields(out.id, access, is_shared=is_shared).items():
-            setattr(out, name, value)
-    elif access.root_id == out.id:
+        # Set only if changed: setting a model's field is a Python call, and for an owner (most
+        # items of a listing) nothing changes.
+        perms = sorted(access.perms)
+        if out.perms != perms:
+            out.perms = perms
+        shared = is_shared or not access.owned
+        if out.is_shared != shared:
+            out.is_shared = shared
+    if access.root_id == out.id:
         out.parent_id = None
     return out

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, type_coerce
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload, with_polymorphic
+from sqlalchemy.types import NullType
 
 from quire.core import access
 from quire.core.access import NodeAccess
@@ -32,7 +33,6 @@ from quire.web.api.node_schemas import (
     DocumentNodeOut,
     DocumentOut,
     FolderOut,
-    caller_fields,
     document_node_out,
     document_out,
     folder_out,
@@ -200,8 +200,8 @@ def _listing_statements(
     shared = select(SharedNode.node_id).where(SharedNode.node_id == nodes.c.id).exists()
     page = (
         select(
-            *(nodes.c[name] for name in _NODE_COLUMNS),
-            *(documents.c[name] for name in _DOCUMENT_COLUMNS),
+            *(_as_stored(nodes.c[name]) for name in _NODE_COLUMNS),
+            *(_as_stored(documents.c[name]) for name in _DOCUMENT_COLUMNS),
             shared.label("is_shared"),
             tags.c.name.label("tag_name"),
             tags.c.bg_color,
@@ -220,32 +220,44 @@ def _listing_statements(
     return count, page
 
 
+def _as_stored(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column as the driver reads it: ids as text or UUIDs, times naive. SQLAlchemy's
+    conversions are Python, value by value (0.5 ms a page of 50 on SQLite, a third of the
+    statement); the item's validation parses them in Rust (``node_schemas.StoredTime``)."""
+    return type_coerce(column, NullType()).label(column.key)
+
+
 def _list_items(db: Session, user: User, rows: Sequence[Row[*tuple[Any, ...]]]) -> list[ListItem]:
     """The page's rows (one per node and tag, in order) as list items the caller may see.
 
     Rows are unpacked, not read by name: at 50 items a page, naming each field of each row
     cost as much as the statement (issue 16).
     """
-    fields: dict[uuid.UUID, dict[str, Any]] = {}
+    fields: dict[Any, dict[str, Any]] = {}
     for row in rows:
-        *node, ocr, ocr_status, type_id, shared, tag, bg, fg, _total = row
-        item = fields.get(node[0])
+        *columns, ocr, ocr_status, type_id, shared, tag, bg, fg, _total = row
+        item = fields.get(columns[0])
         if item is None:
-            item = fields[node[0]] = dict(zip(_NODE_COLUMNS, node, strict=True))
-            item.update(is_shared=bool(shared), tags=[])
+            item = fields[columns[0]] = dict(zip(_NODE_COLUMNS, columns, strict=True))
+            item.update(is_shared=shared, tags=[])
             if item["ctype"] == "document":
-                item.update(ocr=ocr, ocr_status=ocr_status, document_type_id=type_id)
-                item["thumbnail_url"] = thumbnail_url(item["id"])
+                item.update(
+                    ocr=ocr, ocr_status=ocr_status, document_type_id=type_id, thumbnail_url=None
+                )
         if tag is not None:
             item["tags"].append({"name": tag, "bg_color": bg, "fg_color": fg})
-    owners = ((node_id, item["user_id"], item["group_id"]) for node_id, item in fields.items())
-    granted = access.owned_accesses(db, user, owners)
+    # Validated before the access rule, which compares ids: the driver's are not UUIDs everywhere.
+    nodes: list[ListItem] = [
+        (FolderOut if item["ctype"] == "folder" else DocumentNodeOut).model_validate(item)
+        for item in fields.values()
+    ]
+    granted = access.owned_accesses(db, user, ((n.id, n.user_id, n.group_id) for n in nodes))
     items: list[ListItem] = []
-    for node_id, item in fields.items():
-        if node_id in granted:
-            item.update(caller_fields(node_id, granted[node_id], is_shared=item["is_shared"]))
-            shape = FolderOut if item["ctype"] == "folder" else DocumentNodeOut
-            items.append(shape.model_validate(item))
+    for node in nodes:
+        if node.id in granted:
+            if isinstance(node, DocumentNodeOut):
+                node.thumbnail_url = thumbnail_url(node.id)
+            items.append(for_caller(node, granted[node.id], is_shared=node.is_shared))
     return items
 
 
