@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from quire import __version__
+from quire.core.collector import freeze_start_up_objects
 from quire.core.config import Settings, get_settings
 from quire.core.db import Database
 from quire.notify.buses import listener_for
@@ -33,6 +34,7 @@ async def start_hub(db: Database, settings: Settings) -> Hub:
 @asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     app.state.notify_hub = await start_hub(app.state.db, app.state.settings)
+    freeze_start_up_objects()
     try:
         yield
     finally:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from quire import __version__
+from quire.core.collector import freeze_start_up_objects
 from quire.core.config import Settings, get_settings
 from quire.core.db import Database
 from quire.core.events import announce_for
@@ -59,15 +58,6 @@ from quire.web.ui import error_page, http_error_page, is_ui_path, mount_ui
 log = logging.getLogger(__name__)
 
 
-@functools.cache
-def _freeze_start_up_objects() -> None:
-    """What start-up made (modules, the app, the ORM's mappers, pydantic's schemas: 170,000
-    objects) lives as long as the process: out of the collector's sight, the full collections
-    that requests' garbage triggers now and then no longer walk it (30-150 ms each, measured).
-    Once per process: a process that makes many apps (the tests) would keep their garbage."""
-    gc.freeze()
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Background work starts and stops with the app: arq dispatcher or embedded runner."""
@@ -77,7 +67,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     swept = await asyncio.to_thread(app.state.storage.sweep_scratch)
     if swept:
         log.info("swept dead processes' scratch folders", extra={"removed": swept})
-    _freeze_start_up_objects()
+    freeze_start_up_objects()
     # /ws on this process: the embedded default's notifications (and a single host's).
     app.state.notify_hub = await start_hub(app.state.db, settings)
     try:
