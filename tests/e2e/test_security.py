@@ -46,6 +46,8 @@ def test_hostile_titles_render_as_text(signed_in: Page, api: httpx.Client) -> No
     page.get_by_role("link", name=f"{HOSTILE}.pdf").click()
     expect(page.get_by_role("heading", name=f"{HOSTILE}.pdf")).to_be_visible()
     expect(page.locator("#document-tags .tag", has_text=HOSTILE_TAG)).to_be_visible()
+    # Before its module binds the form, "Add" would submit it natively and reload the page.
+    expect(page.locator(".document-page[data-ready]")).to_be_attached()
     # A chip drawn by the ES module from the API's answer is text too.
     page.get_by_placeholder("Add a tag").fill(HOSTILE)
     page.get_by_role("button", name="Add", exact=True).click()
