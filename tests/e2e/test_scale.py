@@ -1,11 +1,12 @@
-"""Size: a folder of 10,000 items opens fast and pages through them (the API's own listing
-query, rendered on the server: one request per screen whatever the folder's size), and a
-100-page document shows its first page fast (the others load as they scroll into view).
-Each test prints what it measured."""
+"""Size: a folder of 10,000 items opens and pages through them (the API's own listing query,
+rendered on the server: one request per screen whatever the folder's size), and a 100-page
+document shows its first page while the others wait until they scroll into view.
+
+How fast is measured in ``benchmarks/browser.py`` (``make bench``), not here: no test asserts
+a time."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import httpx
@@ -19,8 +20,6 @@ from tests.processes import Served
 from tests.samples import pdf_with_text
 
 ITEMS = 10_000
-# The acceptance asks for < 1 s; allow for a loaded CI machine here, and print what it took.
-OPEN_LIMIT_SECONDS = 3.0
 PAGES = 100
 
 
@@ -57,12 +56,8 @@ def test_a_folder_of_10000_items_opens_and_pages(
     ).json()
     _fill(server_database_url, big["id"], me["id"])
 
-    started = time.perf_counter()
     page.goto(f"/folders/{big['id']}")
     expect(page.locator("#listing tbody tr")).to_have_count(100)
-    seconds = time.perf_counter() - started
-    print(f"\nfolder of {ITEMS} items: first screen in {seconds * 1000:.0f} ms")
-    assert seconds < OPEN_LIMIT_SECONDS
     expect(page.get_by_role("link", name="Folder 00000", exact=True)).to_be_visible()
     expect(page.locator(".pager")).to_contain_text("of 100")
     screenshot(page, "large-folder")
@@ -80,20 +75,16 @@ def test_a_folder_of_10000_items_opens_and_pages(
     expect(page.locator("#listing tbody tr").first).to_contain_text("Folder 05099")
 
 
-def test_a_100_page_document_shows_its_first_page_fast(signed_in: Page, api: httpx.Client) -> None:
+def test_a_100_page_document_shows_its_first_page_first(signed_in: Page, api: httpx.Client) -> None:
     page = signed_in
     pdf = pdf_with_text([f"Page number {n}" for n in range(1, PAGES + 1)])
     upload = api.post("/api/documents/upload", files={"file": ("long.pdf", pdf, "application/pdf")})
     assert upload.status_code == 201, upload.text
-    started = time.perf_counter()
     page.goto(f"/documents/{upload.json()['id']}")
     page.wait_for_function(
         "() => { const i = document.querySelector('.page img');"
         " return i && i.complete && i.naturalWidth > 0; }"
     )
-    seconds = time.perf_counter() - started
-    print(f"\n{PAGES}-page document: first page shown in {seconds * 1000:.0f} ms")
-    assert seconds < OPEN_LIMIT_SECONDS
     expect(page.locator(".page img")).to_have_count(PAGES)
     # Lazy: the pages far below have not been asked for yet.
     loaded = page.evaluate(
