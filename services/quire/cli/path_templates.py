@@ -19,8 +19,7 @@ from quire.cli.common import console, fail, open_database, progress_bar
 from quire.core.db import Database
 from quire.core.models import Document, DocumentType, User
 from quire.core.models.custom_fields import name_key
-from quire.path_templates.filing import file_document
-from quire.path_templates.tasks import BATCH_SIZE, type_batch
+from quire.path_templates.tasks import BATCH_SIZE, file_batch, type_batch
 
 path_templates_app = typer.Typer(help="Path templates: file documents by their type's template.")
 
@@ -46,11 +45,7 @@ def apply(
             while True:
                 with database.session() as session:
                     batch = type_batch(session, type_id, after, BATCH_SIZE)
-                with database.session() as session:
-                    # A transaction per document; the session shares the type and folders.
-                    for document_id in batch:
-                        outcomes[file_document(session, document_id).kind] += 1
-                        progress.advance(bar)
+                outcomes += file_batch(database, batch, lambda: progress.advance(bar))
                 if len(batch) < BATCH_SIZE:
                     break
                 after = str(batch[-1])

@@ -29,7 +29,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quire.core import audit, events, nodes, ownership
+from quire.core import access, audit, events, nodes, ownership
 from quire.core.custom_fields import document_fields
 from quire.core.models import Document, DocumentType, Folder, Group, Node, User
 from quire.core.titles import MAX_TITLE, TitleTaken, split_extension, taken_titles
@@ -75,7 +75,11 @@ def _file(session: Session, document_id: uuid.UUID) -> Outcome:
     if document is None or document.document_type_id is None:
         return Outcome("skipped")
     doc_type = _document_type(session, document.document_type_id)
-    if doc_type is None or not doc_type.path_template or _in_trash(session, document):
+    if (
+        doc_type is None
+        or not doc_type.path_template
+        or document.id in access.trashed_ids(session, [document.id])
+    ):
         return Outcome("skipped")
     kind: Kind = "moved"
     too_slow: dict[str, str] = session.info.setdefault(_TOO_SLOW, {})
@@ -102,13 +106,13 @@ def context(session: Session, document: Document) -> DocumentContext:
     """What the template sees of the document. Text from the document (title, values, tags,
     names) has ``/`` and ``\\`` replaced by ``-`` and control characters dropped: a value never
     adds a level to the path, only the template's own slashes do."""
-    fields = document_fields(session, document, _document_type(session, document.document_type_id))
+    doc_type = _document_type(session, document.document_type_id)
+    fields = document_fields(session, document, doc_type)
     values = {
         item.field.name: _safe(item.value) if isinstance(item.value, str) else item.value
         for item in fields
         if item.row is not None
     }
-    doc_type = _document_type(session, document.document_type_id)
     return DocumentContext(
         id=str(document.id),
         title=_safe(document.title),
@@ -131,18 +135,6 @@ def _document_type(session: Session, type_id: uuid.UUID | None) -> DocumentType 
     if type_id not in cache:
         cache[type_id] = session.get(DocumentType, type_id)
     return cache[type_id]
-
-
-def _in_trash(session: Session, document: Document) -> bool:
-    """Whether the document lies in a trash folder: the root of its chain of parents is one.
-    (``nodes.in_trash``, reading ids only: no node objects, no tags.)"""
-    node_id, parent_id = document.id, document.parent_id
-    while parent_id is not None:
-        node_id, parent_id = (
-            parent_id,
-            session.scalar(select(Node.parent_id).where(Node.id == parent_id)),
-        )
-    return ownership.is_trash_folder_id(session, node_id)
 
 
 def _safe(value: str) -> str:

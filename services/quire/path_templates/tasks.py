@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quire.core.db import Database
 from quire.core.filing import FILE_TASK, FILING_QUEUE, REFILE_TYPE_TASK
 from quire.core.models import Document, DocumentType
 from quire.core.tasks import TaskContext, enqueue, task
@@ -30,7 +32,7 @@ _CHAIN = uuid.UUID("0c5b3f0e-3a51-4d7e-9a0c-6a1d2f9b7e41")
 
 @task(FILE_TASK, queue=FILING_QUEUE)
 def file_documents(ctx: TaskContext, document_ids: list[str]) -> None:
-    outcomes = file_batch(ctx, [uuid.UUID(document_id) for document_id in document_ids])
+    outcomes = file_batch(ctx.db, [uuid.UUID(document_id) for document_id in document_ids])
     log.info("documents filed", extra={"outcomes": dict(outcomes)})
 
 
@@ -41,19 +43,23 @@ def refile_type(
     chain = chain or str(ctx.task_id)
     with ctx.db.session() as session:
         batch = type_batch(session, uuid.UUID(type_id), after, BATCH_SIZE)
-    outcomes = file_batch(ctx, batch)
+    outcomes = file_batch(ctx.db, batch)
     log.info("type re-filed: a batch", extra={"type_id": type_id, "outcomes": dict(outcomes)})
     if len(batch) == BATCH_SIZE:
         _queue_next(ctx, type_id, str(batch[-1]), chain)
 
 
-def file_batch(ctx: TaskContext, document_ids: list[uuid.UUID]) -> Counter[str]:
-    """File each document in a transaction of its own; one session for them all, so that
-    what they share (their type, the folders they go to) is read once."""
+def file_batch(
+    db: Database, document_ids: list[uuid.UUID], filed: Callable[[], None] | None = None
+) -> Counter[str]:
+    """File each document in a transaction of its own (``filed`` is called after each); one
+    session for them all, so that what they share (their type, their folders) is read once."""
     outcomes: Counter[str] = Counter()
-    with ctx.db.session() as session:
+    with db.session() as session:
         for document_id in document_ids:
             outcomes[file_document(session, document_id).kind] += 1
+            if filed is not None:
+                filed()
     return outcomes
 
 
