@@ -26,11 +26,15 @@ class TagFilter(BaseModel):
     not_: list[Name] = Field(default=[], alias="not", description="none of these tags")
 
 
+Comparison = Literal["eq", "ne", "gt", "gte", "lt", "lte"]
+SearchSort = Literal["score", "title", "created", "updated"]
+
+
 class CustomFieldFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\w .-]+$")]
-    op: Literal["eq", "ne", "gt", "gte", "lt", "lte"] = "eq"
+    op: Comparison = "eq"
     value: bool | int | float | date | Annotated[str, Field(max_length=500)]
 
 
@@ -54,7 +58,7 @@ class SearchBody(BaseModel):
     updated: DateRange | None = None
     folder_id: uuid.UUID | None = Field(default=None, description="only below this folder")
     ctype: Literal["document", "folder"] | None = None
-    sort: Literal["score", "title", "created", "updated"] = "score"
+    sort: SearchSort = "score"
     order: Literal["asc", "desc"] = "desc"
     page_number: Annotated[int, Field(ge=1, le=MAX_SEARCH_PAGE_NUMBER)] = 1
     page_size: Annotated[int, Field(ge=1, le=MAX_SEARCH_PAGE_SIZE)] = 10

@@ -13,13 +13,13 @@ in the API's words, like a malformed query.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
 from starlette.datastructures import QueryParams
 
-from quire.web.api.search_schemas import SearchBody
+from quire.web.api.search_schemas import Comparison, SearchBody, SearchSort
 
 MAX_QUERY = 2000
 MAX_TAGS = 50
@@ -37,8 +37,8 @@ FILTER_KEYS = (
     "kind",
     "sort",
 )
-CF_OPS = ("eq", "ne", "gt", "gte", "lt", "lte")
-SORTS = ("score", "title", "created", "updated")
+CF_OPS: tuple[str, ...] = get_args(Comparison)
+SORTS: tuple[str, ...] = get_args(SearchSort)
 
 
 @dataclass(frozen=True)
