@@ -24,20 +24,13 @@ from quire.web.api.common import MAX_PAGE_NUMBER, PageParams, accessible
 from quire.web.api.node_views import children_page, full_out
 from quire.web.deps import DbSession, require
 from quire.web.ui.browse_pages import folder_roots, root_labels
-from quire.web.ui.listing import lenient_int
+from quire.web.ui.listing import lenient_int, lenient_uuid
 from quire.web.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 Viewer = Annotated[User, require(scopes.NODE_VIEW)]
 PANEL_PAGE_SIZE = 100
-
-
-def _folder_id(text: str | None, default: uuid.UUID) -> uuid.UUID:
-    try:
-        return uuid.UUID(text or "")
-    except ValueError:
-        return default
 
 
 @dataclass(frozen=True)
@@ -64,9 +57,7 @@ class CommanderState:
         return "/commander?" + urlencode(shown)
 
 
-def _panel(
-    db: Session, user: User, state: CommanderState, side: str, folder_id: uuid.UUID, page: int
-) -> dict[str, Any]:
+def _panel(db: Session, user: User, side: str, folder_id: uuid.UUID, page: int) -> dict[str, Any]:
     folder, granted = accessible(db, user, folder_id, Folder)
     params = PageParams(page_size=PANEL_PAGE_SIZE, page_number=page)
     return {
@@ -84,14 +75,14 @@ def commander(request: Request, user: Viewer, db: DbSession) -> Response:
     assert user.inbox_folder_id is not None
     query = request.query_params
     state = CommanderState(
-        left=_folder_id(query.get("left"), user.home_folder_id),
-        right=_folder_id(query.get("right"), user.inbox_folder_id),
+        left=lenient_uuid(query.get("left")) or user.home_folder_id,
+        right=lenient_uuid(query.get("right")) or user.inbox_folder_id,
         lpage=lenient_int(query.get("lpage"), 1, 1, MAX_PAGE_NUMBER),
         rpage=lenient_int(query.get("rpage"), 1, 1, MAX_PAGE_NUMBER),
     )
     panels = [
-        _panel(db, user, state, "left", state.left, state.lpage),
-        _panel(db, user, state, "right", state.right, state.rpage),
+        _panel(db, user, "left", state.left, state.lpage),
+        _panel(db, user, "right", state.right, state.rpage),
     ]
     context = {
         "user": user,

@@ -4,6 +4,7 @@ instead of answering an error. The listing itself is the API's own (``node_views
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from typing import Literal, cast, get_args
 from urllib.parse import urlencode
@@ -27,6 +28,13 @@ def lenient_int(text: str | None, default: int, low: int, high: int) -> int:
     except ValueError:
         return default
     return min(max(value, low), high)
+
+
+def lenient_uuid(text: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text or "")
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,10 @@ from quire.web.api.users import all_users
 from quire.web.deps import CurrentUser, DbSession
 from quire.web.ui.admin.common import check, page_params, render_admin
 from quire.web.ui.admin.sections import may
+from quire.web.ui.listing import lenient_uuid
 
 router = APIRouter(include_in_schema=False)
 ACTIONS = [action.value for action in audit.Action]
-
-
-def _uuid(text: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text or "")
-    except ValueError:
-        return None
 
 
 def _day(text: str | None) -> date | None:
@@ -56,7 +50,7 @@ class AuditFilters:
         query = request.query_params
         action = query.get("action")
         return cls(
-            user_id=_uuid(query.get("user_id")),
+            user_id=lenient_uuid(query.get("user_id")),
             action=audit.Action(action) if action in ACTIONS else None,
             since=_day(query.get("since")),
             until=_day(query.get("until")),
