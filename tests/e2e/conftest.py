@@ -120,6 +120,8 @@ def sign_in(
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/signin" not in url)
+    # The landing page's modules have bound their controls (main.js).
+    playwright_api.expect(page.locator("html[data-ready]")).to_be_attached()
 
 
 @pytest.fixture

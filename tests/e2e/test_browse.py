@@ -69,6 +69,7 @@ def test_sign_in_upload_view_tag_folder_trash_sign_out(page: Page, pdfs: list[Pa
         " && document.querySelector('.page img').naturalWidth > 0"
     )
     expect(page.locator(".rail img")).to_have_count(2)
+    expect(page.locator(".document-page[data-ready]")).to_be_attached()
     width = first_page.bounding_box()["width"]
     page.get_by_role("button", name="Zoom in").click()
     page.get_by_role("button", name="Zoom in").click()

@@ -43,6 +43,10 @@ if (document.getElementById('listing-region')) {
   });
 }
 // Live updates once the page's modules listen: an event arriving earlier would go unheard.
+const ready = Promise.allSettled(loading);
 if (document.querySelector('meta[name="events-after"]')) {
-  Promise.allSettled(loading).then(() => import('./live.js')).then((module) => module.start());
+  ready.then(() => import('./live.js')).then((module) => module.start());
 }
+// For whoever waits on the page's controls to work (the e2e tests): a click before a module
+// has bound its handlers does nothing, or submits a form natively.
+ready.then(() => { document.documentElement.dataset.ready = '1'; });
