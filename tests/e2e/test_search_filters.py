@@ -4,6 +4,7 @@ said on the page; the page fits a phone."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -33,31 +34,37 @@ def receipts(api: httpx.Client) -> dict[str, Any]:
     for title in ("typed.pdf", "tagged.pdf"):
         assert api.patch(f"/api/nodes/{made[title]}/tags", json=["kept"]).status_code == 200
     typed = made["typed.pdf"]
-    assert api.patch(f"/api/documents/{typed}/type", json={"document_type_id": receipt["id"]})
+    body = {"document_type_id": receipt["id"]}
+    assert api.patch(f"/api/documents/{typed}/type", json=body).status_code == 200
     values = [{"key": "Total", "value": 250}]
     assert api.patch(f"/api/documents/{typed}/custom-fields", json=values).status_code == 200
+    # The index is written by background tasks, and each write above queues one: wait until
+    # it holds the last of them, so the page's filters are checked against a settled index.
+    _index_until(api, "walrus", 3)
+    _index_until(api, "walrus tag:kept", 2)
+    _index_until(api, "walrus type:Receipt cf.Total:250", 1)
     return made
+
+
+def _index_until(api: httpx.Client, query: str, count: int) -> None:
+    for _ in range(120):
+        found = api.get("/api/search/", params={"q": query}).json()["items"]
+        if len(found) == count:
+            return
+        time.sleep(0.25)
+    pytest.fail(f"the index never held {count} results for {query!r}")
 
 
 def _titles(page: Page) -> list[str]:
     return page.locator(".result-title").all_inner_texts()
 
 
-def _search_until(page: Page, url: str, count: int) -> None:
-    """The index is written by a background task: load the page until it has caught up."""
-    for _ in range(60):
-        page.goto(url)
-        if page.locator(".result").count() == count:
-            return
-        page.wait_for_timeout(500)
-    expect(page.locator(".result")).to_have_count(count)
-
-
 def test_filters_narrow_the_results_and_make_the_link(
     signed_in: Page, receipts: dict[str, Any]
 ) -> None:
     page = signed_in
-    _search_until(page, "/search?q=walrus", 3)
+    page.goto("/search?q=walrus")
+    expect(page.locator(".result")).to_have_count(3)
     filters = page.locator("details.filters")
     filters.locator("summary").click()
     page.get_by_label("With all of these tags").fill("kept")
@@ -96,7 +103,8 @@ def test_a_date_filter_alone_searches_and_a_bad_one_is_said(
     signed_in: Page, receipts: dict[str, Any]
 ) -> None:
     page = signed_in
-    _search_until(page, "/search?q=walrus&created_from=2000-01-01&kind=document", 3)
+    page.goto("/search?q=walrus&created_from=2000-01-01&kind=document")
+    expect(page.locator(".result")).to_have_count(3)
     page.goto("/search?q=walrus&created_to=2000-01-01")
     expect(page.get_by_text("Nothing found.")).to_be_visible()
     page.goto("/search?created_from=yesterday")
