@@ -129,6 +129,7 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size, echo=echo)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
