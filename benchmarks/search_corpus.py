@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, insert, text
 
 from quire.core import scopes
 from quire.core.db import Database, utcnow
@@ -153,6 +153,11 @@ def build(database_url: str, documents: int, seed: int = 5) -> Corpus:
             if rows["tags"]:
                 connection.execute(insert(nodes_tags), rows["tags"])
         _shares(connection, accounts, folders, now)
+        # What autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) does in production, and
+        # benchmarks.core does too. Measured right after the load, PostgreSQL planned without
+        # statistics when autovacuum had not caught up yet: the trash check of a page of hits
+        # walked up the tree scanning every node at each level (4 ms instead of 0.2).
+        connection.execute(text("ANALYZE"))
     database.dispose()
     low, high = FILTER_PERIOD
     return Corpus(

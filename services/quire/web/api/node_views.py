@@ -10,8 +10,10 @@ import math
 import uuid
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Response
+from pydantic import Field, TypeAdapter
 from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, type_coerce
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload, with_polymorphic
 from sqlalchemy.types import NullType
@@ -45,6 +47,8 @@ OrderBy = Literal[
 ]
 AnyNodeOut = FolderOut | DocumentOut
 ListItem = DocumentNodeOut | FolderOut
+# A page's items in one validation, each picked by its ctype: half the time of one per item.
+_LIST_ITEMS = TypeAdapter(list[Annotated[ListItem, Field(discriminator="ctype")]])
 # The shared-nodes listings' items: upstream's documents there come with their versions.
 SharedListItem = DocumentOut | FolderOut
 
@@ -162,6 +166,15 @@ def children_page(
     )
 
 
+def listing_response(page: Paginated[ListItem]) -> Response:
+    """``json_response`` for a page of ``children_page``: its items are exactly the declared
+    models (validated here from rows), so each is written by its own serializer rather than
+    through the union's, which tries the members in turn (0.17 ms a page of 50, issue 16). Not
+    for models that may hold a subclass: that would write the subclass's extra fields."""
+    body = page.model_dump_json(by_alias=True, serialize_as_any=True)
+    return Response(body, media_type="application/json")
+
+
 @cache
 def _unfiltered_listing_statements(
     order_by: OrderBy | None, *, several: bool
@@ -247,10 +260,7 @@ def _list_items(db: Session, user: User, rows: Sequence[Row[*tuple[Any, ...]]]) 
         if tag is not None:
             item["tags"].append({"name": tag, "bg_color": bg, "fg_color": fg})
     # Validated before the access rule, which compares ids: the driver's are not UUIDs everywhere.
-    nodes: list[ListItem] = [
-        (FolderOut if item["ctype"] == "folder" else DocumentNodeOut).model_validate(item)
-        for item in fields.values()
-    ]
+    nodes = _LIST_ITEMS.validate_python(list(fields.values()))
     granted = access.owned_accesses(db, user, ((n.id, n.user_id, n.group_id) for n in nodes))
     items: list[ListItem] = []
     for node in nodes:

@@ -31,7 +31,6 @@ from quire.web.api.common import (
     accessible,
     accessible_node,
     folder_access,
-    json_response,
     page_params,
     refusals_as,
 )
@@ -46,7 +45,13 @@ from quire.web.api.node_schemas import (
     for_caller,
     node_out,
 )
-from quire.web.api.node_views import AnyNodeOut, OrderBy, children_page, full_out
+from quire.web.api.node_views import (
+    AnyNodeOut,
+    OrderBy,
+    children_page,
+    full_out,
+    listing_response,
+)
 from quire.web.api.tags import Tag as TagOut
 from quire.web.deps import AppSettings, DbSession, Storage, require
 
@@ -82,7 +87,7 @@ def list_children(
     # Whoever may see a folder may see all of it: its children need no check of their own.
     folder_access(db, user, parent_id)
     page = children_page(db, user, parent_id, order_by, params, title_filter=filter)
-    return json_response(page)
+    return listing_response(page)
 
 
 @router.get("/nodes/", response_model=list[AnyNodeOut])

@@ -29,11 +29,10 @@ from quire.core.trash import NotInTrash, empty_trash, restore_nodes
 from quire.web.api.common import (
     PageParams,
     Paginated,
-    json_response,
     page_params,
     refusals_as,
 )
-from quire.web.api.node_views import ListItem, OrderBy, children_page
+from quire.web.api.node_views import ListItem, OrderBy, children_page, listing_response
 from quire.web.api.nodes_bulk import BULK_LIMIT, refused_as_named
 from quire.web.deps import DbSession, Storage, require
 
@@ -63,7 +62,7 @@ def list_trash(
     order_by: OrderBy | None = "-updated_at",
 ) -> Response:
     # Moving a node into the trash updates it: "-updated_at" is "most recently deleted first".
-    return json_response(trash_page(db, user, order_by, params))
+    return listing_response(trash_page(db, user, order_by, params))
 
 
 def trash_page(
