@@ -148,6 +148,10 @@ def test_files_dropped_anywhere_upload_with_progress_and_reasons(signed_in: Page
     page.get_by_label("Folder name").fill("Dropped")
     page.get_by_role("button", name="OK").click()
     page.get_by_role("link", name="Dropped", exact=True).click()
+    # The folder's own page, once upload.js listens: under load, a drop dispatched before
+    # its module was imported went unheard and the drop zone never showed.
+    expect(page.get_by_role("heading", name="Dropped", level=1)).to_be_visible()
+    expect(page.locator("html[data-ready]")).to_be_attached()
     files = [
         ("scan.pdf", "application/pdf", base64.b64encode(pdf_with_text(["Scan"])).decode()),
         ("notes.txt", "text/plain", base64.b64encode(b"just text").decode()),
