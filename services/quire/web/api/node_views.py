@@ -30,7 +30,7 @@ from quire.core.models import (
     User,
     nodes_tags,
 )
-from quire.web.api.common import PageParams, Paginated
+from quire.web.api.common import PageParams, Paginated, json_response
 from quire.web.api.node_schemas import (
     DocumentNodeOut,
     DocumentOut,
@@ -169,10 +169,8 @@ def children_page(
 def listing_response(page: Paginated[ListItem]) -> Response:
     """``json_response`` for a page of ``children_page``: its items are exactly the declared
     models (validated here from rows), so each is written by its own serializer rather than
-    through the union's, which tries the members in turn (0.17 ms a page of 50, issue 16). Not
-    for models that may hold a subclass: that would write the subclass's extra fields."""
-    body = page.model_dump_json(by_alias=True, serialize_as_any=True)
-    return Response(body, media_type="application/json")
+    through the union's, which tries the members in turn (0.17 ms a page of 50, issue 16)."""
+    return json_response(page, serialize_as_any=True)
 
 
 @cache
