@@ -46,7 +46,8 @@ class Search:
     settings: Settings
 
     def run_indexer(self) -> list[str]:
-        """Run every pending index task; returns the states they ended in."""
+        """Run every pending index task; returns the states of the runs (tasks merged into an
+        earlier one's run have none of their own)."""
         states = self.run_indexer_with(self.settings)
         engine_for(self.settings).refresh()
         return states
@@ -58,7 +59,10 @@ class Search:
                 .where(TaskRecord.name.in_(INDEX_TASKS), TaskRecord.state == "pending")
                 .order_by(TaskRecord.created_at)
             ).all()
-        return [execute(self.db, self.app.state.storage, settings, task_id) for task_id in pending]
+        states = [
+            execute(self.db, self.app.state.storage, settings, task_id) for task_id in pending
+        ]
+        return [state for state in states if state != "not claimed"]
 
     def get(self, account, q, **params):  # type: ignore[no-untyped-def]
         response = account.client.get("/api/search/", params={"q": q, **params})

@@ -28,6 +28,27 @@ def test_deleting_documents_and_folders_removes_them_and_what_was_below(search, 
     assert search.titles(alice, "projects") == []
 
 
+def test_the_index_runs_of_a_burst_of_uploads_are_written_together(search, alice):
+    """Issue 16: one run (one commit of the engine) for the uploads queued before it started,
+    not one each; the runs merged into it are done, not run again."""
+    for title in ("first", "second", "third"):
+        search.upload_unindexed(alice, title, [f"burst of {title}"])
+    assert search.run_indexer() == ["succeeded"]
+    assert search.titles(alice, "burst") == ["first", "second", "third"]
+
+
+def test_merged_index_runs_keep_what_goes_down_the_tree_apart():
+    runs = [
+        {"node_ids": ["b", "a"], "descendants": False},
+        {"node_ids": ["f"], "descendants": True},
+        {"node_ids": ["a", "c"], "descendants": False},
+    ]
+    assert indexer.merge_index_runs(runs) == [
+        {"node_ids": ["a", "b", "c"], "descendants": False},
+        {"node_ids": ["f"], "descendants": True},
+    ]
+
+
 def test_renames_and_moves_are_indexed(search, alice):
     document = search.upload(alice, "draft", ["quarterly numbers"])
     body = {"title": "Reports", "ctype": "folder", "parent_id": alice.home_id}

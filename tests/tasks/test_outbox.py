@@ -41,6 +41,20 @@ def sleeps(ctx: TaskContext, seconds: float) -> None:
     time.sleep(seconds)
 
 
+MERGED: list[list[str]] = []
+
+
+def merge_labels(runs: list[dict]) -> list[dict]:
+    return [{"labels": sorted(label for run in runs for label in run["labels"])}]
+
+
+@task("test_merges", queue="index", merge=merge_labels)
+def merges(ctx: TaskContext, labels: list[str]) -> None:
+    if "poison" in labels:
+        raise RuntimeError("a poisoned label")
+    MERGED.append(labels)
+
+
 RELEASE = threading.Event()
 
 
@@ -177,6 +191,62 @@ def test_unknown_task_names_and_bad_arguments_fail_readably(db, app, settings):
     assert "no task named 'no_such_task'" in errors["no_such_task"]
     assert "TypeError" in errors["test_record_call"]
     assert record.id
+
+
+def enqueue_each(db, name, runs):
+    ids = []
+    for args in runs:
+        with db.session() as session:
+            ids.append(enqueue(session, name, args).id)
+            session.commit()
+    return ids
+
+
+def test_due_runs_of_a_merging_task_run_as_one(db, app, settings):
+    MERGED.clear()
+    a, b, c = enqueue_each(db, "test_merges", [{"labels": [x]} for x in "abc"])
+    with db.session() as session:
+        later = enqueue(session, "test_merges", {"labels": ["later"]})
+        later.available_at = utcnow() + timedelta(hours=1)
+        other = enqueue(session, "test_record_call", {"label": "other"})
+        session.commit()
+    assert execute(db, app.state.storage, settings, a) == "succeeded"
+    assert MERGED == [["a", "b", "c"]]
+    assert execute(db, app.state.storage, settings, b) == "not claimed"
+    states = {r.id: (r.state, r.attempts) for r in records(db)}
+    assert states == {
+        a: ("succeeded", 1),
+        b: ("succeeded", 1),
+        c: ("succeeded", 1),
+        later.id: ("pending", 0),
+        other.id: ("pending", 0),
+    }
+
+
+def test_a_failed_merged_run_is_charged_to_its_task_alone_and_its_retry_runs_alone(
+    db, app, settings
+):
+    MERGED.clear()
+    first, poison, last = enqueue_each(
+        db, "test_merges", [{"labels": [x]} for x in ("first", "poison", "last")]
+    )
+    assert execute(db, app.state.storage, settings, first) == "pending"
+    states = {r.id: (r.state, r.attempts) for r in records(db)}
+    assert states == {first: ("pending", 1), poison: ("pending", 0), last: ("pending", 0)}
+    # The poisoned run, merged with the last one (the first waits out its backoff): charged.
+    assert execute(db, app.state.storage, settings, poison) == "pending"
+    assert execute(db, app.state.storage, settings, last) == "succeeded"
+    assert MERGED == [["last"]]
+    with db.session() as session:
+        session.get(TaskRecord, first).available_at = utcnow()
+        session.get(TaskRecord, poison).available_at = utcnow()
+        session.commit()
+    # Retries run alone: the first succeeds, the poisoned one fails again by itself.
+    assert execute(db, app.state.storage, settings, first) == "succeeded"
+    assert execute(db, app.state.storage, settings, poison) == "pending"
+    assert MERGED == [["last"], ["first"]]
+    states = {r.id: (r.state, r.attempts) for r in records(db)}
+    assert states == {first: ("succeeded", 2), poison: ("pending", 2), last: ("succeeded", 1)}
 
 
 def test_due_sweeps_what_was_lost(db, settings):

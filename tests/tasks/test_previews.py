@@ -3,6 +3,7 @@
 import uuid
 
 from quire.core.models import TaskRecord
+from quire.core.storage import preview_key, thumbnail_key
 from quire.core.tasks.embedded import EmbeddedRunner
 from tests import samples
 from tests.helpers.previews import expected_previews
@@ -43,6 +44,10 @@ def test_upload_queues_previews_and_the_runner_renders_them(app, db, alice, bob)
         "/api/documents/thumbnail-img-status/", params={"doc_ids": [pdf["id"]]}
     ).json()
     assert status[0]["status"] == "ready"
+    # The thumbnail is the first page at the small previews' width: drawn once for both.
+    first_page = uuid.UUID(pdf["versions"][0]["pages"][0]["id"])
+    small = storage.fetch(preview_key(first_page, "sm")).read_bytes()
+    assert storage.fetch(thumbnail_key(uuid.UUID(pdf["id"]))).read_bytes() == small
 
 
 def test_tasks_api_is_per_user_and_retry_needs_a_failed_task(app, db, alice, bob):

@@ -278,15 +278,22 @@ def _render(pdf: pdfium.PdfDocument, number: int, width: int, limits: Limits) ->
         page_width, page_height = page.get_size()
         scale = render_scale(page_width, page_height, width, limits)
         try:
-            image = page.render(scale=scale).to_pil().convert("RGB")
+            image = page.render(scale=scale).to_pil()
         except (pdfium.PdfiumError, ValueError, MemoryError) as exc:
             raise UnrenderablePage(f"page {number} cannot be rendered ({exc})") from exc
     finally:
         page.close()
-    # pdfium rounds the scaled size up; previews have exact widths (narrower if scaled down).
-    size = (max(1, round(page_width * scale)), max(1, round(page_height * scale)))
-    if image.size != size and image.size[::-1] != size:
-        image = image.resize(size)
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    # Previews have exact widths (narrower if scaled down) and pdfium rounds the scaled size up:
+    # the extra row or column is cut off. Resampling the whole bitmap to lose it took longer
+    # than drawing the page.
+    size = (
+        min(image.width, max(1, round(page_width * scale))),
+        min(image.height, max(1, round(page_height * scale))),
+    )
+    if image.size != size:
+        image = image.crop((0, 0, *size))
     with io.BytesIO() as buffer:
         image.save(buffer, format="JPEG", quality=85, optimize=True)
         return buffer.getvalue()

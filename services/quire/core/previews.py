@@ -77,14 +77,20 @@ def _render_all(
     preview = ctx.settings.preview
     widths = [preview.width(size) for size in EAGER_SIZES]
     written: list[PurePosixPath] = []
+    # The thumbnail is the first page at its width: the same image as a preview of that width
+    # (by default the small one), drawn once.
+    thumbnail = None
     for number, images in files.render_pages(source, sorted(pages), widths, limits):
         for size, image in zip(EAGER_SIZES, images, strict=True):
             written.append(preview_key(pages[number], size))
             ctx.storage.put_bytes(written[-1], image)
+        if number == 1 and preview.thumbnail_size in widths:
+            thumbnail = images[widths.index(preview.thumbnail_size)]
     if document_id is not None and pages:
         written.append(thumbnail_key(document_id))
-        image = files.render_page(source, 1, preview.thumbnail_size, limits)
-        ctx.storage.put_bytes(written[-1], image)
+        if thumbnail is None:
+            thumbnail = files.render_page(source, 1, preview.thumbnail_size, limits)
+        ctx.storage.put_bytes(written[-1], thumbnail)
     return written
 
 

@@ -17,6 +17,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,7 +36,20 @@ log = logging.getLogger("quire.search")
 REBUILD_TASK = "reindex"
 
 
-@task("index", queue="index")
+def merge_index_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Index runs merged: their nodes written together (one commit of the engine instead of
+    one each), those whose descendants go too apart from the others."""
+    asked: dict[bool, set[str]] = {False: set(), True: set()}
+    for args in runs:
+        asked[bool(args.get("descendants", False))].update(args["node_ids"])
+    return [
+        {"node_ids": sorted(ids), "descendants": descendants}
+        for descendants, ids in asked.items()
+        if ids
+    ]
+
+
+@task("index", queue="index", merge=merge_index_runs)
 def index_nodes(ctx: TaskContext, node_ids: list[str], descendants: bool = False) -> None:
     """Write the nodes (and with ``descendants`` everything below them) as they are now."""
     backend = engine_for(ctx.settings)

@@ -8,17 +8,23 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from quire.core.config import Settings
 from quire.core.db import Database
 from quire.core.models import TaskRecord
 from quire.core.storage import Storage
 from quire.core.tasks import outbox
-from quire.core.tasks.registry import PermanentFailure, TaskContext, spec
+from quire.core.tasks.registry import PermanentFailure, TaskContext, TaskFunction, spec
 
 log = logging.getLogger("quire.tasks")
+
+
+# Tasks of a merging kind (``task(merge=...)``) claimed by one run at most, with its own.
+MERGED_RUNS = 100
 
 
 def execute(db: Database, storage: Storage, settings: Settings, task_id: uuid.UUID) -> str:
@@ -48,31 +54,49 @@ def execute(db: Database, storage: Storage, settings: Settings, task_id: uuid.UU
         context = TaskContext(
             db=db, storage=storage, settings=settings, task_id=record.id, attempt=record.attempts
         )
-        fields = {"task_id": str(record.id), "task": record.name, "attempt": record.attempts}
-        started = time.perf_counter()
-        max_attempts = None
-        try:
-            task = spec(record.name)
-            max_attempts = task.max_attempts
-            args = dict(record.args)
-            _call_with_timeout(lambda: task.function(context, **args), timeout)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            permanent = isinstance(exc, PermanentFailure)
-            outbox.fail(
-                session,
-                record,
-                error,
-                settings.tasks,
-                permanent=permanent,
-                max_attempts=max_attempts,
-            )
-            log.warning("task failed", extra={**fields, "state": record.state, "error": error})
-            return record.state
-        outbox.succeed(session, record)
-        seconds = round(time.perf_counter() - started, 3)
-        log.info("task done", extra={**fields, "seconds": seconds})
+        return _run(session, context, record, timeout)
+
+
+def _run(session: Session, context: TaskContext, record: TaskRecord, timeout: float) -> str:
+    """Call the claimed task's function (with the runs merged into it) and record the outcome."""
+    fields = {"task_id": str(record.id), "task": record.name, "attempt": record.attempts}
+    started = time.perf_counter()
+    max_attempts = None
+    merged: list[TaskRecord] = []
+    try:
+        task = spec(record.name)
+        max_attempts = task.max_attempts
+        calls = [dict(record.args)]
+        if task.merge is not None and record.attempts == 1:
+            merged = outbox.claim_more(session, record, MERGED_RUNS, lease_seconds=timeout)
+            if merged:
+                calls = task.merge([dict(run.args) for run in (record, *merged)])
+        _call_with_timeout(lambda: _call_each(task.function, context, calls), timeout)
+    except Exception as exc:
+        session.rollback()  # what a failed statement of the claim left open
+        # The failure is this task's; the runs merged into it go back to run again.
+        outbox.release(session, *(run.id for run in merged))
+        error = f"{type(exc).__name__}: {exc}"
+        permanent = isinstance(exc, PermanentFailure)
+        outbox.fail(
+            session,
+            record,
+            error,
+            context.settings.tasks,
+            permanent=permanent,
+            max_attempts=max_attempts,
+        )
+        log.warning("task failed", extra={**fields, "state": record.state, "error": error})
         return record.state
+    outbox.succeed(session, record, merged)
+    seconds = round(time.perf_counter() - started, 3)
+    log.info("task done", extra={**fields, "seconds": seconds, "merged": len(merged)})
+    return record.state
+
+
+def _call_each(function: TaskFunction, context: TaskContext, calls: list[dict[str, Any]]) -> None:
+    for args in calls:
+        function(context, **args)
 
 
 def _max_attempts(name: str, settings: Settings) -> int:

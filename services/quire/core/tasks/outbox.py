@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,15 +80,59 @@ def claim(session: Session, task_id: uuid.UUID, lease_seconds: float) -> TaskRec
     One conditional UPDATE, so two runners handed the same task cannot both take it.
     """
     now = utcnow()
+    expired = (TaskRecord.state == TaskState.running.value) & (TaskRecord.lease_until < now)
+    taken = _take(session, task_id, now, lease_seconds, or_(_PENDING, expired))
+    session.commit()
+    if not taken:
+        return None
+    return session.get(TaskRecord, task_id, populate_existing=True)
+
+
+def claim_more(
+    session: Session, record: TaskRecord, limit: int, lease_seconds: float
+) -> list[TaskRecord]:
+    """Take up to ``limit`` more tasks of ``record``'s name, due and never run, to run with it
+    (a task that ``merge``s); what another runner took first is skipped."""
+    now = utcnow()
+    candidates = session.scalars(
+        select(TaskRecord.id)
+        .where(
+            _PENDING,
+            TaskRecord.name == record.name,
+            TaskRecord.attempts == 0,
+            TaskRecord.available_at <= now,
+            TaskRecord.id != record.id,
+        )
+        .order_by(TaskRecord.available_at)
+        .limit(limit)
+    )
+    # Taken in one order by every runner: two that want the same rows never wait on each
+    # other's in a cycle (a deadlock, on a server database).
+    taken = [
+        task_id
+        for task_id in sorted(candidates)
+        if _take(session, task_id, now, lease_seconds, _PENDING)
+    ]
+    session.commit()
+    if not taken:
+        return []
+    query = select(TaskRecord).where(TaskRecord.id.in_(taken))
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+_PENDING = TaskRecord.state == TaskState.pending.value
+
+
+def _take(
+    session: Session,
+    task_id: uuid.UUID,
+    now: datetime,
+    lease_seconds: float,
+    condition: ColumnElement[bool],
+) -> bool:
     result = session.execute(
         update(TaskRecord)
-        .where(
-            TaskRecord.id == task_id,
-            or_(
-                TaskRecord.state == TaskState.pending.value,
-                (TaskRecord.state == TaskState.running.value) & (TaskRecord.lease_until < now),
-            ),
-        )
+        .where(TaskRecord.id == task_id, condition)
         .values(
             state=TaskState.running.value,
             attempts=TaskRecord.attempts + 1,
@@ -97,17 +141,15 @@ def claim(session: Session, task_id: uuid.UUID, lease_seconds: float) -> TaskRec
         )
         .execution_options(synchronize_session=False)
     )
-    session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.get(TaskRecord, task_id, populate_existing=True)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def succeed(session: Session, record: TaskRecord) -> None:
-    record.state = TaskState.succeeded.value
-    record.finished_at = utcnow()
-    record.lease_until = None
-    record.last_error = None
+def succeed(session: Session, record: TaskRecord, merged: Sequence[TaskRecord] = ()) -> None:
+    for done in (record, *merged):
+        done.state = TaskState.succeeded.value
+        done.finished_at = utcnow()
+        done.lease_until = None
+        done.last_error = None
     session.commit()
 
 
@@ -168,17 +210,21 @@ def _node_of(args: dict[str, Any]) -> uuid.UUID | None:
     return None
 
 
-def release(session: Session, task_id: uuid.UUID) -> None:
-    """Give a claimed task back untouched (the runner is stopping), to run again at once."""
+def release(session: Session, *task_ids: uuid.UUID) -> None:
+    """Give claimed tasks back untouched (the runner is stopping, or a merged run failed and
+    is charged to the task it ran for), to run again at once."""
+    if not task_ids:
+        return
     session.execute(
         update(TaskRecord)
-        .where(TaskRecord.id == task_id, TaskRecord.state == TaskState.running.value)
+        .where(TaskRecord.id.in_(task_ids), TaskRecord.state == TaskState.running.value)
         .values(
             state=TaskState.pending.value,
             attempts=TaskRecord.attempts - 1,
             lease_until=None,
             dispatched_at=None,
         )
+        .execution_options(synchronize_session=False)
     )
     session.commit()
 

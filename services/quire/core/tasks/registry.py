@@ -6,6 +6,7 @@ import importlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from quire.core.config import QUEUES, Settings
 from quire.core.db import Database
@@ -24,6 +25,8 @@ class TaskContext:
 
 
 TaskFunction = Callable[..., None]
+# Several runs' arguments -> the calls that do the same work together (see ``task``).
+TaskArgsMerge = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
 class PermanentFailure(Exception):
@@ -37,6 +40,7 @@ class TaskSpec:
     function: TaskFunction
     # Runs before it ends failed; None: TASKS__MAX_ATTEMPTS.
     max_attempts: int | None = None
+    merge: TaskArgsMerge | None = None
 
 
 TASKS: dict[str, TaskSpec] = {}
@@ -66,12 +70,22 @@ def task_modules() -> tuple[str, ...]:
 
 
 def task(
-    name: str, queue: str, *, max_attempts: int | None = None
+    name: str,
+    queue: str,
+    *,
+    max_attempts: int | None = None,
+    merge: TaskArgsMerge | None = None,
 ) -> Callable[[TaskFunction], TaskFunction]:
     """Register ``function(ctx, **args)`` as the task ``name`` on ``queue``.
 
     Tasks must be idempotent: any of them may run more than once (a runner died after doing
     the work but before recording it).
+
+    ``merge``, for a task whose runs cost more apart than together (the index's: a commit of
+    the search engine each): the runner that claims one also claims the others of that name
+    that are due and have not run yet, and calls the function with what ``merge`` makes of
+    all their arguments; their outcome is recorded for each. A retry runs alone, so one run
+    that fails cannot keep failing the others.
     """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
@@ -79,7 +93,7 @@ def task(
     def register(function: TaskFunction) -> TaskFunction:
         if name in TASKS:
             raise ValueError(f"task {name!r} is registered twice")
-        TASKS[name] = TaskSpec(name, queue, function, max_attempts)
+        TASKS[name] = TaskSpec(name, queue, function, max_attempts, merge)
         return function
 
     return register
