@@ -7,6 +7,8 @@ listing adds two, whatever its page holds.
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import event
 
 from quire.core.db import Database
@@ -132,3 +134,23 @@ def test_a_one_step_upload_is_one_transaction_with_nothing_to_reload(alice, db):
     assert verbs.count("SELECT") == 4, "\n\n".join(seen)
     assert "UPDATE" not in verbs, "\n\n".join(seen)
     assert verbs[-1] == "INSERT", "\n\n".join(seen)
+
+
+def test_on_sqlite_a_signed_in_request_is_authenticated_without_a_trip_to_the_thread_pool(
+    alice, db
+):
+    """Issue 16: the trip there and back cost more than SQLite's read of the user. On a server
+    database the read is a round trip, and goes to the pool."""
+    threads: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = alice.client.get("/api/users/me")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200, response.text
+    (thread,) = threads
+    assert thread.startswith("AnyIO worker thread") is not db.is_sqlite, thread

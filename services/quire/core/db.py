@@ -78,7 +78,16 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        # No limit on connections (pool_size are kept): a web process checks them out on its
+        # event loop too (web/deps.py), where waiting for one would stop every request, those
+        # that would give one back among them.
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            pool_size=pool_size,
+            max_overflow=-1,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": pool_size, "echo": echo}
