@@ -44,7 +44,14 @@ def main() -> None:
     ):
         listing.add_column(column, justify="right")
     uploads = Table(title="Core: uploads of one-page PDFs, OCR off, beside the disk's floor")
-    for column in ("backend", "uploads/s (4 clients)", "disk floor docs/s", "upload / floor"):
+    for column in (
+        "backend",
+        "uploads/s (4 clients)",
+        "disk floor docs/s",
+        "upload / floor",
+        "queued work done after s",
+        "uploaded and processed docs/s",
+    ):
         uploads.add_column(column, justify="right")
     with tempfile.TemporaryDirectory(prefix="quire-bench-") as workdir:
         for backend in backends:
@@ -66,6 +73,8 @@ def main() -> None:
                 f"{f.uploads_per_s:.1f}",
                 f"{f.floor_uploads_per_s:.0f}",
                 f"{f.uploads_per_s / f.floor_uploads_per_s:.2f}",
+                f"{f.drained_after_s:.1f}",
+                f"{f.processed_per_s:.1f}",
             )
     console.print(listing)
     console.print(uploads)

@@ -22,7 +22,8 @@ from quire.core.events import announce_for
 from quire.core.files import UnrenderablePage
 from quire.core.storage import MissingFile, StorageUnavailable, open_storage
 from quire.core.tasks.distributed import Dispatcher
-from quire.core.tasks.embedded import EmbeddedRunner
+from quire.core.tasks.embedded import EmbeddedRunner, InFlight
+from quire.core.tasks.registry import load_tasks
 from quire.features import register_features
 from quire.notify.app import start_hub
 from quire.notify.endpoint import endpoint as notify_endpoint
@@ -53,6 +54,7 @@ from quire.web.api import (
 from quire.web.body_guard import CredentialsBeforeBody, too_large
 from quire.web.client import ForwardedClient
 from quire.web.cors import Cors
+from quire.web.in_flight import CountInFlight
 from quire.web.ui import error_page, http_error_page, is_ui_path, mount_ui
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     swept = await asyncio.to_thread(app.state.storage.sweep_scratch)
     if swept:
         log.info("swept dead processes' scratch folders", extra={"removed": swept})
+    # Every task's module now, not in the first request that queues work (an upload paid for
+    # importing the search engine's, OCR's and the bucket's libraries: 0.1-0.4 s).
+    await asyncio.to_thread(load_tasks)
     freeze_start_up_objects()
     # /ws on this process: the embedded default's notifications (and a single host's).
     app.state.notify_hub = await start_hub(app.state.db, settings)
@@ -87,7 +92,7 @@ async def _background_work(app: FastAPI, settings: Settings) -> AsyncIterator[No
         with contextlib.suppress(asyncio.CancelledError):
             await dispatcher
     elif settings.tasks.run_embedded:
-        runner = EmbeddedRunner(app.state.db, app.state.storage, settings)
+        runner = EmbeddedRunner(app.state.db, app.state.storage, settings, app.state.in_flight)
         runner.start()
         yield
         await asyncio.to_thread(runner.stop)
@@ -119,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         echo=settings.database.echo,
     )
     app.state.storage = open_storage(settings)
+    app.state.in_flight = InFlight()
     announce_for(settings)
 
     for module in (
@@ -168,6 +174,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.security.cors_origins:
         app.add_middleware(Cors, origins=settings.security.cors_origins)
     app.add_middleware(ForwardedClient, settings=settings.security)
+    # Outermost: the embedded runner's tasks wait for a lull in what this counts.
+    app.add_middleware(CountInFlight, in_flight=app.state.in_flight)
 
     @app.exception_handler(StorageUnavailable)
     async def storage_unavailable(request: Request, exc: StorageUnavailable) -> JSONResponse:
