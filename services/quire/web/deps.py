@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import anyio
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import SecurityScopes
-from sqlalchemy import Select, Uuid, bindparam, func, select, union
+from sqlalchemy import Select, String, Uuid, bindparam, cast, func, select, union
 from sqlalchemy.orm import Session, with_expression
 
 from quire.core.audit import set_actor
@@ -89,8 +89,9 @@ def user_scopes(user: User, *, from_roles: bool = False) -> set[str]:
 
 @cache
 def authenticated_user_statement() -> Select[User]:
-    """The user (``user_id``) with ``User.granted_scopes`` loaded in the same statement: a
-    request's authentication and authorisation in one statement, however many roles and groups.
+    """The user (``user_id``) with ``User.granted_scopes`` and ``User.granted_group_ids``
+    loaded in the same statement: a request's authentication and authorisation in one
+    statement, however many roles and groups.
 
     Built once: constructing it (a union, two subqueries, the option) and deriving its cache key
     cost more than running it, on every request (issue 16).
@@ -107,9 +108,15 @@ def authenticated_user_statement() -> Select[User]:
         .where(RoleScope.role_id.in_(roles))
         .scalar_subquery()
     )
-    # "" rather than NULL for a user without roles: None means "not loaded".
+    groups = (
+        select(func.aggregate_strings(cast(users_groups.c.group_id, String), " "))
+        .where(users_groups.c.user_id == user_id)
+        .scalar_subquery()
+    )
+    # "" rather than NULL for a user without roles or groups: None means "not loaded".
     scopes = with_expression(User.granted_scopes, func.coalesce(granted, ""))
-    return select(User).where(User.id == user_id).options(scopes)
+    group_ids = with_expression(User.granted_group_ids, func.coalesce(groups, ""))
+    return select(User).where(User.id == user_id).options(scopes, group_ids)
 
 
 def authenticated_user(db: Session, user_id: uuid.UUID) -> User | None:

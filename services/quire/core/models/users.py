@@ -69,6 +69,8 @@ class User(_SpecialFolders, Base):
     # The scopes its roles and its groups' roles grant, space-separated, when the statement that
     # loaded the user computed them (a request's authentication: quire.web.deps); else None.
     granted_scopes: Mapped[str | None] = query_expression()
+    # The ids of its groups, space-separated, loaded the same way (None when not loaded).
+    granted_group_ids: Mapped[str | None] = query_expression()
 
     groups: Mapped[list[Group]] = relationship(secondary=users_groups, back_populates="users")
     roles: Mapped[list[Role]] = relationship(secondary=users_roles)

@@ -3,9 +3,10 @@
 The engine filtered by the caller's principals as the index knew them; the database has the
 last word: a share revoked or a node deleted a moment ago (before the indexer caught up) shows
 nothing. Everything is read as rows in a handful of statements whatever the page holds: the
-hits and their tags, the caller's access to them (which also says whether a grantee may see a
-hit's parent), the trash, the matched pages' ids (issue 16: this was most of the search API's
-time over its engine's, and each statement is a round trip on a database server).
+hits with their tags and whether they are in a trash, the caller's access to them (which also
+says whether a grantee may see a hit's parent), the matched pages' ids (issue 16: this was most
+of the search API's time over its engine's, and each statement is a round trip on a database
+server).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class _HitNode:
     lang: str
     created_at: datetime
     updated_at: datetime
+    in_trash: bool
     tags: list[str] = field(default_factory=list)
 
 
@@ -65,11 +67,12 @@ def shown_hits(db: Session, user: User, results: Results) -> list[SearchHit]:
     """The hits the user may see now, in the engine's order."""
     nodes = _hit_nodes(db, [hit.node_id for hit in results.hits])
     owners = ((node.id, node.user_id, node.group_id) for node in nodes.values())
-    granted = access.owned_accesses(db, user, owners)
     # A grantee's access already leaves out what is in a trash; an owner's does not.
-    owned = [node_id for node_id, node_access in granted.items() if node_access.owned]
-    for node_id in access.trashed_ids(db, owned) if owned else ():
-        del granted[node_id]
+    granted = {
+        node_id: granted
+        for node_id, granted in access.owned_accesses(db, user, owners).items()
+        if not (granted.owned and nodes[node_id].in_trash)
+    }
     reads_pages = scopes.PAGE_VIEW in user_scopes(user)
     versions = _matched_pages(db, [hit for hit in results.hits if hit.node_id in granted])
     shown = []
@@ -119,8 +122,9 @@ def _shown(
 @cache
 def _hit_nodes_statement() -> Select[Any]:
     nodes, tags = Node.__table__, Tag.__table__
+    in_trash = access.in_trash(bindparam("trash_ids", expanding=True))
     return (
-        select(*(nodes.c[name] for name in _NODE_COLUMNS), tags.c.name)
+        select(*(nodes.c[name] for name in _NODE_COLUMNS), in_trash, tags.c.name)
         .select_from(nodes)
         .outerjoin(nodes_tags, nodes_tags.c.node_id == nodes.c.id)
         .outerjoin(tags, tags.c.id == nodes_tags.c.tag_id)
@@ -129,11 +133,13 @@ def _hit_nodes_statement() -> Select[Any]:
 
 
 def _hit_nodes(db: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, _HitNode]:
-    """The hits that still exist, with their tags' names: one statement, rows not objects."""
+    """The hits that still exist, whether each is in a trash, with their tags' names: one
+    statement, rows not objects."""
     found: dict[uuid.UUID, _HitNode] = {}
     if not ids:
         return found
-    for *columns, tag in db.connection().execute(_hit_nodes_statement(), {"ids": ids}):
+    rows = db.connection().execute(_hit_nodes_statement(), {"ids": ids, "trash_ids": ids})
+    for *columns, tag in rows:
         node = found.get(columns[0])
         if node is None:
             node = found[columns[0]] = _HitNode(*columns)
