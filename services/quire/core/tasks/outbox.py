@@ -74,6 +74,9 @@ def _forget(session: Session) -> None:
     session.info.pop(_ENQUEUED, None)
 
 
+_PENDING = TaskRecord.state == TaskState.pending.value
+
+
 def claim(session: Session, task_id: uuid.UUID, lease_seconds: float) -> TaskRecord | None:
     """Take a task to run it: pending, or running under an expired lease (its runner died).
 
@@ -118,9 +121,6 @@ def claim_more(
         return []
     query = select(TaskRecord).where(TaskRecord.id.in_(taken))
     return list(session.scalars(query.execution_options(populate_existing=True)))
-
-
-_PENDING = TaskRecord.state == TaskState.pending.value
 
 
 def _take(
