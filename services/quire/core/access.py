@@ -360,16 +360,17 @@ def principals_for_user(session: Session, user: User | uuid.UUID) -> list[str]:
     Read from the database on each call, so a user removed from a group loses its shares at
     once: here, or with the user when a request authenticated it (``User.granted_group_ids``).
     """
-    if isinstance(user, User) and user.granted_group_ids is not None:
-        group_ids = sorted(uuid.UUID(text) for text in user.granted_group_ids.split())
-        return [f"u:{user.id}", *(f"g:{group_id}" for group_id in group_ids)]
     user_id = user.id if isinstance(user, User) else user
-    rows = session.scalars(
-        select(users_groups.c.group_id)
-        .where(users_groups.c.user_id == user_id)
-        .order_by(users_groups.c.group_id)
-    )
-    return [f"u:{user_id}", *(f"g:{group_id}" for group_id in rows)]
+    loaded = user.granted_group_ids if isinstance(user, User) else None
+    if loaded is not None:
+        group_ids: Iterable[uuid.UUID] = sorted(uuid.UUID(text) for text in loaded.split())
+    else:
+        group_ids = session.scalars(
+            select(users_groups.c.group_id)
+            .where(users_groups.c.user_id == user_id)
+            .order_by(users_groups.c.group_id)
+        )
+    return [f"u:{user_id}", *(f"g:{group_id}" for group_id in group_ids)]
 
 
 def nodes_principals(session: Session, node_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
