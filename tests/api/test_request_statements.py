@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import event
 
 from quire.core.db import Database
@@ -154,3 +155,30 @@ def test_on_sqlite_a_signed_in_request_is_authenticated_without_a_trip_to_the_th
     assert response.status_code == 200, response.text
     (thread,) = threads
     assert thread.startswith("AnyIO worker thread") is not db.is_sqlite, thread
+
+
+def test_on_postgresql_a_read_only_request_opens_no_transaction(alice, db):
+    """Issue 16: psycopg's BEGIN and the pool's ROLLBACK were two round trips of a read-only
+    request's four or five (``core/db.py``); a write still runs in one transaction."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's BEGIN is PostgreSQL's")
+    folder = make_folder(alice, "Read")
+    states: list[tuple[str, str]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        status = conn.connection.driver_connection.info.transaction_status.name
+        states.append((statement.split(None, 1)[0], status))
+
+    event.listen(db.engine, "after_cursor_execute", record)
+    try:
+        for path in ("/api/users/me", f"/api/nodes/{folder['id']}", "/api/tags/"):
+            alice.client.get(path).raise_for_status()
+        reads = list(states)
+        states.clear()
+        alice.client.post("/api/tags/", json={"name": "written"}).raise_for_status()
+    finally:
+        event.remove(db.engine, "after_cursor_execute", record)
+    assert reads, "the requests ran no statement"
+    assert {status for _, status in reads} == {"IDLE"}, reads
+    assert {status for verb, status in states if verb == "INSERT"} == {"INTRANS"}, states
+    assert [tag["name"] for tag in alice.client.get("/api/tags/").json()["items"]] == ["written"]

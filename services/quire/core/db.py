@@ -13,9 +13,9 @@ from pathlib import Path
 from select import POLLIN, poll
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, exc
+from sqlalchemy import CompoundSelect, DateTime, Engine, MetaData, Select, create_engine, event, exc
 from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, ExecutionContext, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -97,7 +97,48 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             url = str(parsed.update_query_dict({"charset": "utf8mb4"}).render_as_string(False))
     engine = create_engine(url, **kwargs)
     event.listen(engine, "checkout", _refuse_hung_up)
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "checkout", _read_in_autocommit)
+        event.listen(engine, "before_cursor_execute", _begin_unless_reading)
     return engine
+
+
+# On PostgreSQL a connection reads in autocommit, and its transaction begins at the first
+# statement that is not a plain SELECT. psycopg begins a transaction with a BEGIN of its own, a
+# round trip before the first statement, and the pool ends it with a ROLLBACK, another: two of
+# the four or five round trips of a read-only request (issue 16). Nothing is lost: under READ
+# COMMITTED (PostgreSQL's default, and ours) each statement of a transaction reads a snapshot of
+# its own anyway. What needs the transaction begins it: a write (all-or-nothing with the writes
+# after it), a row lock, a savepoint, raw SQL. A SELECT that writes through a function (nextval,
+# an advisory lock) would not: write it as text().
+
+
+def _read_in_autocommit(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    # Checked in after a commit or the pool's rollback: no transaction is open.
+    dbapi_connection.autocommit = True
+
+
+def _begin_unless_reading(
+    connection: Connection,
+    _cursor: Any,
+    _statement: str,
+    _parameters: Any,
+    context: ExecutionContext | None,
+    _executemany: bool,
+) -> None:
+    driver = connection.connection.driver_connection
+    if driver is not None and driver.autocommit and not _plain_read(context):
+        driver.autocommit = False  # psycopg sends BEGIN before this statement
+
+
+def _plain_read(context: ExecutionContext | None) -> bool:
+    compiled = getattr(context, "compiled", None)
+    statement = getattr(compiled, "statement", None)
+    if not isinstance(statement, Select | CompoundSelect):
+        return False
+    locks = statement._for_update_arg is not None
+    writing_ctes = any(cte.element.is_dml for cte in getattr(compiled, "ctes", None) or ())
+    return not locks and not writing_ctes
 
 
 def _refuse_hung_up(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -149,6 +190,18 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def closes_locally(self, session: Session) -> bool:
+        """Whether closing ``session`` sends the server nothing: always on SQLite; on
+        PostgreSQL when it holds no transaction (it only read, or committed)."""
+        if self.is_sqlite or not session.in_transaction():
+            return True
+        if self.engine.dialect.name != "postgresql":
+            return False
+        from psycopg.pq import TransactionStatus  # an optional dependency: PostgreSQL's driver
+
+        driver = session.connection().connection.driver_connection
+        return driver is not None and driver.info.transaction_status == TransactionStatus.IDLE
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -47,15 +47,16 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     """The request's session. async, as making a session touches no database: a plain ``def``
     generator would cost two trips to the thread pool (in and out).
 
-    Closing gives the connection back with a rollback: a round trip on a server database, done
-    in the thread pool; on SQLite a few microseconds of local work, done here, as the trip to
+    Closing ends a transaction left open with a rollback, a round trip on a server database,
+    done in the thread pool. Otherwise (SQLite, or a PostgreSQL session that only read or has
+    committed: ``core/db.py``) it is a few microseconds of local work, done here, as the trip to
     the pool and back costs 0.1-0.4 ms on these machines (issue 16)."""
     database: Database = request.app.state.db
     session = database.sessionmaker()
     try:
         yield session
     finally:
-        if database.is_sqlite:
+        if database.closes_locally(session):
             session.close()
         else:
             # Shielded: a client that hangs up must not leave the connection checked out.
