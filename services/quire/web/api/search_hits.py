@@ -2,11 +2,10 @@
 
 The engine filtered by the caller's principals as the index knew them; the database has the
 last word: a share revoked or a node deleted a moment ago (before the indexer caught up) shows
-nothing. Everything is read as rows in a handful of statements whatever the page holds: the
-hits with their tags and whether they are in a trash, the caller's access to them (which also
-says whether a grantee may see a hit's parent), the matched pages' ids (issue 16: this was most
-of the search API's time over its engine's, and each statement is a round trip on a database
-server).
+nothing. Everything is read as rows in two statements whatever the page holds: the hits with their
+tags, whether they are in a trash and the caller's shares on their paths (which also say whether
+a grantee may see a hit's parent); the matched pages' ids (issue 16: this was most of the search
+API's time over its engine's, and each statement is a round trip on a database server).
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ class _HitNode:
     created_at: datetime
     updated_at: datetime
     in_trash: bool
+    grants: str | None
     tags: list[str] = field(default_factory=list)
 
 
@@ -65,14 +65,15 @@ _NODE_COLUMNS = (
 
 def shown_hits(db: Session, user: User, results: Results) -> list[SearchHit]:
     """The hits the user may see now, in the engine's order."""
-    nodes = _hit_nodes(db, [hit.node_id for hit in results.hits])
-    owners = ((node.id, node.user_id, node.group_id) for node in nodes.values())
-    # A grantee's access already leaves out what is in a trash; an owner's does not.
-    granted = {
-        node_id: granted
-        for node_id, granted in access.owned_accesses(db, user, owners).items()
-        if not (granted.owned and nodes[node_id].in_trash)
-    }
+    nodes = _hit_nodes(db, user, [hit.node_id for hit in results.hits])
+    groups_own = any(node.group_id is not None for node in nodes.values())
+    groups = access.user_group_ids(db, user) if groups_own else frozenset()
+    granted = {}
+    for hit_node in nodes.values():
+        owner = (hit_node.id, hit_node.user_id, hit_node.group_id)
+        found = access.access_from_columns(user, groups, owner, hit_node.in_trash, hit_node.grants)
+        if found is not None:
+            granted[hit_node.id] = found
     reads_pages = scopes.PAGE_VIEW in user_scopes(user)
     versions = _matched_pages(db, [hit for hit in results.hits if hit.node_id in granted])
     shown = []
@@ -122,9 +123,11 @@ def _shown(
 @cache
 def _hit_nodes_statement() -> Select[Any]:
     nodes, tags = Node.__table__, Tag.__table__
-    in_trash = access.in_trash(bindparam("trash_ids", expanding=True))
+    in_trash, grants = access.access_columns(
+        bindparam("path_ids", expanding=True), bindparam("grantee")
+    )
     return (
-        select(*(nodes.c[name] for name in _NODE_COLUMNS), in_trash, tags.c.name)
+        select(*(nodes.c[name] for name in _NODE_COLUMNS), in_trash, grants, tags.c.name)
         .select_from(nodes)
         .outerjoin(nodes_tags, nodes_tags.c.node_id == nodes.c.id)
         .outerjoin(tags, tags.c.id == nodes_tags.c.tag_id)
@@ -132,13 +135,14 @@ def _hit_nodes_statement() -> Select[Any]:
     )
 
 
-def _hit_nodes(db: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, _HitNode]:
-    """The hits that still exist, whether each is in a trash, with their tags' names: one
-    statement, rows not objects."""
+def _hit_nodes(db: Session, user: User, ids: list[uuid.UUID]) -> dict[uuid.UUID, _HitNode]:
+    """The hits that still exist, whether each is in a trash, the user's shares on its path,
+    with their tags' names: one statement, rows not objects."""
     found: dict[uuid.UUID, _HitNode] = {}
     if not ids:
         return found
-    rows = db.connection().execute(_hit_nodes_statement(), {"ids": ids, "trash_ids": ids})
+    parameters = {"ids": ids, "path_ids": ids, "grantee": user.id}
+    rows = db.connection().execute(_hit_nodes_statement(), parameters)
     for *columns, tag in rows:
         node = found.get(columns[0])
         if node is None:
