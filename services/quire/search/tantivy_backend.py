@@ -99,6 +99,8 @@ class TantivyBackend:
         self.schema = build_schema()
         self._index: Index | None = None
         self._write_lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        self._loaded: tuple[int, int, int] | None = None
         self._node_compiler: TantivyCompiler | None = None
         self._page_compiler: TantivyCompiler | None = None
 
@@ -134,6 +136,7 @@ class TantivyBackend:
         return self._index
 
     def _open(self) -> None:
+        self._loaded = self._meta_stamp()  # before opening: a commit meanwhile is reloaded
         index = Index(self.schema, path=str(self.path), reuse=True)
         for name, analyzer in analysis.analyzers().items():
             index.register_tokenizer(name, analyzer)
@@ -156,16 +159,16 @@ class TantivyBackend:
                 for entry in _entries(node):
                     writer.add_document(entry)
             writer.commit()
-        self.index.reload()
+        self._reload()
 
     def clear(self) -> None:
         with self._writer() as writer:
             writer.delete_all_documents()
             writer.commit()
-        self.index.reload()
+        self._reload()
 
     def refresh(self) -> None:
-        self.index.reload()  # every write is committed already
+        self._reload()  # every write is committed already
 
     @contextmanager
     def bulk(self) -> Iterator[_BulkWriter]:
@@ -173,7 +176,7 @@ class TantivyBackend:
             sink = _BulkWriter(writer)
             yield sink
             writer.commit()
-        self.index.reload()
+        self._reload()
 
     @contextmanager
     def _writer(self, heap: int = WRITER_HEAP_BYTES, threads: int = 1) -> Iterator[IndexWriter]:
@@ -200,6 +203,30 @@ class TantivyBackend:
 
     # --- reading ----------------------------------------------------------------------------
 
+    def _searcher(self) -> tantivy.Searcher:
+        """A searcher on the last commit, whichever process made it. A commit replaces the
+        index's meta.json (a new file renamed over the old): while it stays the same, the
+        searcher loaded before still serves. A reload costs 0.2-0.6 ms and drops the readers'
+        caches; asking the file costs a few microseconds (issue 16)."""
+        index = self.index
+        if self._meta_stamp() != self._loaded:
+            self._reload()
+        return index.searcher()
+
+    def _reload(self) -> None:
+        with self._reload_lock:
+            # Stamped before: a commit in between makes the next search reload once more.
+            stamp = self._meta_stamp()
+            self.index.reload()
+            self._loaded = stamp
+
+    def _meta_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            meta = (self.path / "meta.json").stat()
+        except FileNotFoundError:
+            return None
+        return meta.st_ino, meta.st_mtime_ns, meta.st_size
+
     def search(
         self,
         query: Node,
@@ -213,9 +240,7 @@ class TantivyBackend:
         check_window(offset, limit)
         if not principals:
             return Results(total=0, hits=[])
-        index = self.index
-        index.reload()
-        searcher = index.searcher()
+        searcher = self._searcher()
         assert self._node_compiler is not None
         assert self._page_compiler is not None
         condition = self._node_compiler.compile(query)
@@ -287,9 +312,7 @@ class TantivyBackend:
         return Hit(hit.node_id, hit.score, matching_pages=_count(found), pages=pages)
 
     def fingerprints(self) -> Iterator[tuple[uuid.UUID, str]]:
-        index = self.index
-        index.reload()
-        searcher = index.searcher()
+        searcher = self._searcher()
         query = Query.term_query(self.schema, "kind", "node")
         total = _count(searcher.search(query, limit=1, count=True))
         if total == 0:
