@@ -112,3 +112,21 @@ def test_a_row_lock_is_held_in_a_transaction(database: Database) -> None:
         assert _in_transaction(holder)
         with pytest.raises(OperationalError, match="could not obtain lock"):
             other.scalars(locked.with_for_update(nowait=True)).one()
+
+
+def test_a_session_that_only_added_closes_locally_without_a_connection(database: Database) -> None:
+    """Asking must not check a connection out: on a busy pool, that is a connect."""
+    checkouts: list[object] = []
+
+    def record(*args: object) -> None:
+        checkouts.append(args)
+
+    event.listen(database.engine, "checkout", record)
+    try:
+        with database.session() as session:
+            session.add(Role(name=_name()))
+            assert session.in_transaction()
+            assert database.closes_locally(session)
+    finally:
+        event.remove(database.engine, "checkout", record)
+    assert checkouts == []

@@ -194,14 +194,20 @@ class Database:
     def closes_locally(self, session: Session) -> bool:
         """Whether closing ``session`` sends the server nothing: always on SQLite; on
         PostgreSQL when it holds no transaction (it only read, or committed)."""
-        if self.is_sqlite or not session.in_transaction():
+        transaction = session.get_transaction()
+        if self.is_sqlite or transaction is None:
             return True
         if self.engine.dialect.name != "postgresql":
             return False
         from psycopg.pq import TransactionStatus  # an optional dependency: PostgreSQL's driver
 
-        driver = session.connection().connection.driver_connection
-        return driver is not None and driver.info.transaction_status == TransactionStatus.IDLE
+        # Private, as asking with session.connection() would check one out if the transaction
+        # has none yet (an object added, nothing sent): a connect, on a busy pool.
+        for connection, *_ in transaction._connections.values():
+            driver = connection.connection.driver_connection
+            if driver is None or driver.info.transaction_status != TransactionStatus.IDLE:
+                return False
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()
